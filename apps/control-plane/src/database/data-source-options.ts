@@ -1,0 +1,23 @@
+import type { DataSourceOptions } from 'typeorm';
+import { AgentKeyEntity } from '../agents/agent-key.entity.js';
+import { AgentEntity } from '../agents/agent.entity.js';
+import { ConnectionEntity } from '../connections/connection.entity.js';
+import { MIGRATIONS } from './migrations/index.js';
+
+/** Every entity; each is owned by exactly one module, which alone reads and writes its table. */
+export const ENTITIES = [AgentKeyEntity, AgentEntity, ConnectionEntity];
+
+export function dataSourceOptions(url: string, poolSize: number): DataSourceOptions {
+  return {
+    type: 'postgres',
+    url,
+    entities: ENTITIES,
+    migrations: MIGRATIONS,
+    migrationsTableName: 'schema_migrations',
+    migrationsRun: false,
+    // Never: the schema changes only through reviewed migrations.
+    synchronize: false,
+    logging: false,
+    extra: { max: poolSize, application_name: 'sluice-control-plane' },
+  };
+}

@@ -1,0 +1,24 @@
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import type { Logger } from 'pino';
+import { createRequestLogger } from './logging/request-logging.js';
+import { CONTROL_PLANE_VERSION } from './version.js';
+
+export const API_PREFIX = 'api/v1';
+
+/** Everything about the HTTP surface that is not a controller: prefix, request logging, OpenAPI. */
+export function configureHttp(app: NestExpressApplication, logger: Logger): void {
+  app.disable('x-powered-by');
+  app.use(createRequestLogger(logger));
+  app.setGlobalPrefix(API_PREFIX, { exclude: ['healthz', 'readyz'] });
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('Sluice control plane')
+      .setDescription('Identity, policy, approvals and session recordings for the Sluice access gateway.')
+      .setVersion(CONTROL_PLANE_VERSION)
+      .addBearerAuth()
+      .build(),
+  );
+  SwaggerModule.setup('api/docs', app, document, { jsonDocumentUrl: 'api/docs/openapi.json' });
+}

@@ -1,0 +1,44 @@
+// Regenerates src/generated/ from proto/ with proto-loader-gen-types.
+// The options here MUST match LOADER_OPTIONS in src/agent-link-definition.ts: the generated types
+// describe what the loader produces at run time. Usage: pnpm generate:contract [--out DIR]
+import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const protoRoot = resolve(here, '../../../proto');
+const outFlag = process.argv.indexOf('--out');
+const outDir = outFlag > 0 ? resolve(process.argv[outFlag + 1]) : resolve(here, '../src/generated');
+
+const require = createRequire(import.meta.url);
+const generator = join(dirname(require.resolve('@grpc/proto-loader/package.json')), 'build/bin/proto-loader-gen-types.js');
+
+rmSync(outDir, { recursive: true, force: true });
+execFileSync(
+  process.execPath,
+  [
+    generator,
+    '--longs=Number',
+    '--enums=String',
+    '--defaults',
+    '--oneofs',
+    '--includeComments',
+    '--grpcLib=@grpc/grpc-js',
+    '--importFileExtension=.js',
+    `--includeDirs=${protoRoot}`,
+    `--outDir=${outDir}`,
+    'sluice/agent/v1/agent_link.proto',
+  ],
+  { stdio: 'inherit' },
+);
+
+// The generator writes the absolute proto path into each file; keep the output machine-independent
+// so the drift check compares like with like.
+for (const entry of readdirSync(outDir, { recursive: true, withFileTypes: true })) {
+  if (!entry.isFile()) continue;
+  const file = join(entry.parentPath, entry.name);
+  const text = readFileSync(file, 'utf8');
+  writeFileSync(file, text.replaceAll(`${protoRoot}/`, 'proto/'));
+}

@@ -1,0 +1,28 @@
+// Original file: proto/sluice/agent/v1/agent_link.proto
+
+import type { Ping as _sluice_agent_v1_Ping, Ping__Output as _sluice_agent_v1_Ping__Output } from '../../../sluice/agent/v1/Ping.js';
+import type { Long } from '@grpc/proto-loader';
+
+/**
+ * A request from the agent that the control plane answers with exactly one ControlResponse
+ * carrying the same correlation_id. The control plane drops requests whose deadline has passed;
+ * the agent treats a missing answer at the deadline as a refusal (fail closed).
+ */
+export interface AgentRequest {
+  'correlationId'?: (string);
+  'deadlineUnixMs'?: (number | string | Long);
+  'ping'?: (_sluice_agent_v1_Ping | null);
+  'payload'?: "ping";
+}
+
+/**
+ * A request from the agent that the control plane answers with exactly one ControlResponse
+ * carrying the same correlation_id. The control plane drops requests whose deadline has passed;
+ * the agent treats a missing answer at the deadline as a refusal (fail closed).
+ */
+export interface AgentRequest__Output {
+  'correlationId': (string);
+  'deadlineUnixMs': (number);
+  'ping'?: (_sluice_agent_v1_Ping__Output | null);
+  'payload'?: "ping";
+}
