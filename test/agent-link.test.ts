@@ -8,6 +8,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   CONTROL_PLANE_CLI,
+  devToken,
   getJson,
   restartControlPlane,
   startAgent,
@@ -51,7 +52,8 @@ describe('agent link', () => {
   const disabledKey = generateKey();
   const processes: ManagedProcess[] = [];
 
-  const agents = () => getJson<AgentJson[]>(`${controlPlane.httpUrl}/api/v1/agents`);
+  let adminToken = '';
+  const agents = () => getJson<AgentJson[]>(`${controlPlane.httpUrl}/api/v1/agents`, adminToken);
   const agentNamed = async (id: string) => (await agents()).find((a) => a.id === id);
 
   beforeAll(async () => {
@@ -62,6 +64,7 @@ describe('agent link', () => {
       SLUICE_BOOTSTRAP_AGENT_KEYS: `${goodKey},${disabledKey}`,
     });
     processes.push(controlPlane.process);
+    adminToken = await devToken(controlPlane, 'demo-admin');
   });
 
   afterAll(async () => {
@@ -85,7 +88,7 @@ describe('agent link', () => {
     expect(online).toMatchObject({ segment: 'seg-a', connections: ['orders-db'] });
     expect(online.connectedSince).not.toBeNull();
 
-    const connections = await getJson<ConnectionJson[]>(`${controlPlane.httpUrl}/api/v1/connections`);
+    const connections = await getJson<ConnectionJson[]>(`${controlPlane.httpUrl}/api/v1/connections`, adminToken);
     expect(connections).toContainEqual(
       expect.objectContaining({
         name: 'orders-db',

@@ -36,13 +36,25 @@ describe('pnpm start', () => {
     const api = `http://127.0.0.1:${httpPort}/api/v1`;
     await waitFor(() => (launcher?.lines.some((l) => l.includes('Sluice is running')) ? true : undefined), 90_000, 'the banner');
 
+    const secret = (await readFile(join(stateDir, 'dev-issuer.secret'), 'utf8')).trim();
+    const tokenResponse = await fetch(`http://127.0.0.1:${httpPort}/dev-issuer/token`, {
+      method: 'POST',
+      body: new URLSearchParams({
+        grant_type: 'client_credentials',
+        client_id: 'demo-admin',
+        client_secret: secret,
+        scope: 'api://sluice/.default',
+      }),
+    });
+    const token = ((await tokenResponse.json()) as { access_token: string }).access_token;
     const agent = await waitFor(async () => {
-      const agents = await getJson<{ id: string; status: string; connections: string[] }[]>(`${api}/agents`);
+      const agents = await getJson<{ id: string; status: string; connections: string[] }[]>(`${api}/agents`, token);
       return agents.find((a) => a.id === 'quickstart-agent' && a.status === 'online');
     }, 30_000);
     expect(agent.connections).toEqual(['demo-postgres']);
     const connections = await getJson<{ name: string; protocol: string; tags: Record<string, string>; listenAddress: string }[]>(
       `${api}/connections`,
+      token,
     );
     expect(connections).toEqual([
       expect.objectContaining({
@@ -76,5 +88,6 @@ describe('pnpm start', () => {
     expect(output).not.toContain(demoPassword);
     expect(output).not.toContain(agentKey);
     expect(output).not.toContain(superuserPassword);
+    expect(output).not.toContain(token);
   });
 });

@@ -10,6 +10,9 @@ export const CONTROL_PLANE_CLI = join(ROOT, 'apps/control-plane/dist/cli.js');
 export const AGENT_MAIN = join(ROOT, 'apps/agent/dist/main.js');
 export const QUICKSTART_MAIN = join(ROOT, 'apps/quickstart/dist/main.js');
 
+/** The demo clients' secret in system tests (the development issuer is on in tests). */
+export const DEV_ISSUER_SECRET = 'system-test-dev-issuer-secret';
+
 export interface RunningControlPlane {
   readonly process: ManagedProcess;
   readonly httpUrl: string;
@@ -19,11 +22,14 @@ export interface RunningControlPlane {
 
 export async function startControlPlane(env: Record<string, string>): Promise<RunningControlPlane> {
   const fullEnv = {
+    SLUICE_STATE_DIR: await mkdtemp(join(tmpdir(), 'sluice-cp-state-')),
     SLUICE_ENV: 'test',
-    SLUICE_HTTP_PORT: '0',
+    SLUICE_HTTP_PORT: String(await freePort()),
     SLUICE_GRPC_PORT: String(await freePort()),
     SLUICE_GRPC_INSECURE: 'true',
     SLUICE_LOG_LEVEL: 'debug',
+    SLUICE_DEV_ISSUER: 'true',
+    SLUICE_DEV_ISSUER_SECRET: DEV_ISSUER_SECRET,
     ...env,
   };
   const process = ManagedProcess.start(CONTROL_PLANE_MAIN, [], fullEnv);
@@ -60,8 +66,27 @@ export async function startAgent(options: AgentOptions): Promise<ManagedProcess>
   });
 }
 
-export async function getJson<T>(url: string): Promise<T> {
-  const response = await fetch(url);
+/** An access token for a demo client from the control plane's development issuer. */
+export async function devToken(
+  controlPlane: RunningControlPlane,
+  clientId: 'demo-agent' | 'demo-approver' | 'demo-admin',
+): Promise<string> {
+  const response = await fetch(`${controlPlane.httpUrl}/dev-issuer/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({
+      grant_type: 'client_credentials',
+      client_id: clientId,
+      client_secret: DEV_ISSUER_SECRET,
+      scope: 'api://sluice/.default',
+    }),
+  });
+  if (!response.ok) throw new Error(`dev issuer: ${response.status} ${await response.text()}`);
+  return ((await response.json()) as { access_token: string }).access_token;
+}
+
+export async function getJson<T>(url: string, token?: string): Promise<T> {
+  const response = await fetch(url, token === undefined ? {} : { headers: { authorization: `Bearer ${token}` } });
   if (!response.ok) throw new Error(`GET ${url}: ${response.status} ${await response.text()}`);
   return (await response.json()) as T;
 }

@@ -7,6 +7,8 @@ import type { ControlPlaneConfig } from './config/config.js';
 import { ConnectionsModule } from './connections/connections.module.js';
 import { DatabaseModule } from './database/database.module.js';
 import { HealthModule } from './health/health.module.js';
+import { IdentityModule } from './identity/identity.module.js';
+import { SessionsModule } from './sessions/sessions.module.js';
 import { LoggingModule } from './logging/logging.module.js';
 
 @Module({})
@@ -21,6 +23,8 @@ export class AppModule {
         ConnectionsModule,
         AgentsModule,
         AgentLinkModule,
+        IdentityModule.register({ devIssuer: config.devIssuer.enabled }),
+        SessionsModule,
         HealthModule,
       ],
     };

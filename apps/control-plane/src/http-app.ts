@@ -1,4 +1,6 @@
+import { StandardSchemaValidationPipe } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import { DEV_ISSUER_PATH } from './identity/identity.service.js';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { Logger } from 'pino';
 import { createRequestLogger } from './logging/request-logging.js';
@@ -10,7 +12,8 @@ export const API_PREFIX = 'api/v1';
 export function configureHttp(app: NestExpressApplication, logger: Logger): void {
   app.disable('x-powered-by');
   app.use(createRequestLogger(logger));
-  app.setGlobalPrefix(API_PREFIX, { exclude: ['healthz', 'readyz'] });
+  app.setGlobalPrefix(API_PREFIX, { exclude: ['healthz', 'readyz', `${DEV_ISSUER_PATH}/{*path}`] });
+  app.useGlobalPipes(new StandardSchemaValidationPipe());
   const document = SwaggerModule.createDocument(
     app,
     new DocumentBuilder()

@@ -6,6 +6,7 @@ import { AppModule } from './app.module.js';
 import { ConfigError, loadConfig, type ControlPlaneConfig } from './config/config.js';
 import { openDatabaseServer, type DatabaseServer } from './database/database-server.js';
 import { configureHttp } from './http-app.js';
+import { IdentityService } from './identity/identity.service.js';
 import { createRootLogger } from './logging/logger.js';
 import { NestPinoLogger } from './logging/nest-logger.js';
 import { CONTROL_PLANE_VERSION } from './version.js';
@@ -64,6 +65,7 @@ async function main(): Promise<void> {
     await app.listen(config.http.port, config.http.host);
     const httpAddress = app.getHttpServer().address();
     const httpPort = typeof httpAddress === 'object' && httpAddress ? httpAddress.port : config.http.port;
+    await app.get(IdentityService).start(`http://${urlHost(config.http.host)}:${httpPort}`);
     const grpcPort = app.get(AgentLinkServer).listeningPort;
     logger.info(
       { version: CONTROL_PLANE_VERSION, httpPort, grpcPort, embeddedDatabase: database.embedded, env: config.env },
@@ -75,6 +77,12 @@ async function main(): Promise<void> {
     await database?.stop().catch(() => undefined);
     process.exit(1);
   }
+}
+
+/** A bind address as a URL host: wildcard binds are reached on loopback, IPv6 in brackets. */
+function urlHost(host: string): string {
+  if (host === '0.0.0.0' || host === '::') return '127.0.0.1';
+  return host.includes(':') ? `[${host}]` : host;
 }
 
 void main();

@@ -98,6 +98,7 @@ async function main(): Promise<void> {
   const demoPassword = persistent('demo-owner.password', () => randomBytes(18).toString('base64url'));
   await seedDemoDatabase(database.url('postgres'), database.url(DEMO_DATABASE), demoPassword);
 
+  const devIssuerSecret = persistent('dev-issuer.secret', () => randomBytes(18).toString('base64url'));
   const agentKey = persistent('agent.key', () =>
     execFileSync(process.execPath, [CONTROL_PLANE_CLI, 'agent-key', 'generate'], { encoding: 'utf8' }).trim(),
   );
@@ -125,6 +126,9 @@ async function main(): Promise<void> {
     SLUICE_GRPC_PORT: String(grpcPort),
     SLUICE_GRPC_INSECURE: 'true',
     SLUICE_BOOTSTRAP_AGENT_KEYS: agentKey,
+    SLUICE_STATE_DIR: stateDir,
+    SLUICE_DEV_ISSUER: 'true',
+    SLUICE_DEV_ISSUER_SECRET: devIssuerSecret,
     SLUICE_LOG_LEVEL: env.SLUICE_LOG_LEVEL ?? 'info',
   });
   controlPlane.once('exit', (code) => {
@@ -158,9 +162,13 @@ async function main(): Promise<void> {
       `   agent                quickstart-agent, serving demo-postgres on ${demoListen}`,
       `   embedded PostgreSQL  127.0.0.1:${postgresPort} (control plane db "sluice", demo target "${DEMO_DATABASE}")`,
       '',
-      ' Try:',
-      `   curl -s http://127.0.0.1:${httpPort}/api/v1/agents`,
-      `   curl -s http://127.0.0.1:${httpPort}/api/v1/connections`,
+      ' Get a token from the development issuer (demo clients: demo-agent, demo-approver, demo-admin):',
+      `   export SECRET=$(cat ${join(stateDir, 'dev-issuer.secret')})`,
+      `   TOKEN=$(curl -s http://127.0.0.1:${httpPort}/dev-issuer/token -d grant_type=client_credentials \\`,
+      `     -d client_id=demo-admin -d client_secret=$SECRET -d scope=api://sluice/.default | sed 's/.*"access_token":"\\([^"]*\\)".*/\\1/')`,
+      ' Then:',
+      `   curl -s -H "Authorization: Bearer $TOKEN" http://127.0.0.1:${httpPort}/api/v1/agents`,
+      `   curl -s -H "Authorization: Bearer $TOKEN" http://127.0.0.1:${httpPort}/api/v1/connections`,
       '',
       ' Ctrl-C stops everything.',
       '──────────────────────────────────────────────────────────────────────────────',

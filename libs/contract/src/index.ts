@@ -27,3 +27,8 @@ export type { RevokePrincipal, RevokePrincipal__Output } from './generated/sluic
 export type { ServedConnection, ServedConnection__Output } from './generated/sluice/agent/v1/ServedConnection.js';
 export type { SessionEvent, SessionEvent__Output } from './generated/sluice/agent/v1/SessionEvent.js';
 export type { TerminateSession, TerminateSession__Output } from './generated/sluice/agent/v1/TerminateSession.js';
+export type { OpenSessionRequest, OpenSessionRequest__Output } from './generated/sluice/agent/v1/OpenSessionRequest.js';
+export type { SessionOpened, SessionOpened__Output } from './generated/sluice/agent/v1/SessionOpened.js';
+export type { SessionRefused, SessionRefused__Output } from './generated/sluice/agent/v1/SessionRefused.js';
+export type { CloseSessionRequest, CloseSessionRequest__Output } from './generated/sluice/agent/v1/CloseSessionRequest.js';
+export type { Principal, Principal__Output } from './generated/sluice/agent/v1/Principal.js';

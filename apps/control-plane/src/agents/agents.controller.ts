@@ -1,9 +1,12 @@
 import { Controller, Get } from '@nestjs/common';
-import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { RequireRoles } from '../identity/auth.decorators.js';
 import { AgentDto } from './agents.dto.js';
 import { AgentsService } from './agents.service.js';
 
 @ApiTags('agents')
+@ApiBearerAuth()
+@RequireRoles('admin', 'auditor')
 @Controller('agents')
 export class AgentsController {
   constructor(private readonly agents: AgentsService) {}

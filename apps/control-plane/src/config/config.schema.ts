@@ -36,6 +36,11 @@ export const controlPlaneEnvSchema = z
     SLUICE_STATE_DIR: z.string().min(1).default('.sluice'),
     SLUICE_EMBEDDED_POSTGRES_PORT: port.default(55432),
 
+    SLUICE_CONFIG_FILE: z.string().min(1).optional(),
+    SLUICE_PUBLIC_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
+    SLUICE_DEV_ISSUER: booleanFlag.default(false),
+    SLUICE_DEV_ISSUER_SECRET: z.string().min(16, 'at least 16 characters').optional(),
+
     SLUICE_HEARTBEAT_INTERVAL_MS: milliseconds(100, 300_000).default(5_000),
     SLUICE_SHUTDOWN_TIMEOUT_MS: milliseconds(0, 300_000).default(10_000),
     /** Comma-separated agent keys registered at start (quick start, compose, tests). */
@@ -80,6 +85,13 @@ export const controlPlaneEnvSchema = z
     }
     if (env.SLUICE_ENV === 'production' && env.SLUICE_GRPC_INSECURE) {
       ctx.addIssue({ code: 'custom', path: ['SLUICE_GRPC_INSECURE'], message: 'not allowed when SLUICE_ENV=production' });
+    }
+    if (env.SLUICE_ENV === 'production' && env.SLUICE_DEV_ISSUER) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['SLUICE_DEV_ISSUER'],
+        message: 'the development issuer mints tokens for anyone: not allowed when SLUICE_ENV=production',
+      });
     }
     if (env.SLUICE_ENV === 'production' && env.SLUICE_DATABASE_URL === undefined) {
       ctx.addIssue({

@@ -1,4 +1,7 @@
 import { resolve } from 'node:path';
+import type { TrustedIssuerConfig } from '@sluice/identity';
+import type { RoleMapping } from '../identity/sluice-roles.js';
+import { readConfigFile } from './config-file.js';
 import { controlPlaneEnvSchema } from './config.schema.js';
 
 /** The control plane's configuration: read once from the environment, validated, frozen. */
@@ -18,6 +21,13 @@ export interface ControlPlaneConfig {
     readonly embeddedPort: number;
   };
   readonly stateDir: string;
+  /** Where browsers and token issuers reach this control plane; undefined = the HTTP bind address. */
+  readonly publicUrl: string | undefined;
+  readonly identity: {
+    readonly issuers: readonly TrustedIssuerConfig[];
+    readonly roles: RoleMapping;
+  };
+  readonly devIssuer: { readonly enabled: boolean; readonly clientSecret: string | undefined };
   readonly agents: {
     readonly heartbeatIntervalMs: number;
     readonly bootstrapKeys: readonly string[];
@@ -41,6 +51,11 @@ export function loadConfig(env: NodeJS.ProcessEnv): ControlPlaneConfig {
     throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.') || '(environment)'}: ${issue.message}`));
   }
   const e = parsed.data;
+  const file = readConfigFile(e.SLUICE_CONFIG_FILE);
+  if (file.problems.length > 0) throw new ConfigError(file.problems);
+  if (e.SLUICE_ENV === 'production' && file.settings.issuers.length === 0) {
+    throw new ConfigError(['SLUICE_CONFIG_FILE: identity.issuers is empty: nobody could authenticate (see docs/identity.md)']);
+  }
   const config: ControlPlaneConfig = {
     env: e.SLUICE_ENV,
     logLevel: e.SLUICE_LOG_LEVEL,
@@ -55,6 +70,9 @@ export function loadConfig(env: NodeJS.ProcessEnv): ControlPlaneConfig {
     },
     database: { url: e.SLUICE_DATABASE_URL, poolSize: e.SLUICE_DATABASE_POOL_SIZE, embeddedPort: e.SLUICE_EMBEDDED_POSTGRES_PORT },
     stateDir: resolve(e.SLUICE_STATE_DIR),
+    publicUrl: e.SLUICE_PUBLIC_URL?.replace(/\/+$/, ''),
+    identity: { issuers: file.settings.issuers, roles: file.settings.roles },
+    devIssuer: { enabled: e.SLUICE_DEV_ISSUER, clientSecret: e.SLUICE_DEV_ISSUER_SECRET },
     agents: { heartbeatIntervalMs: e.SLUICE_HEARTBEAT_INTERVAL_MS, bootstrapKeys: e.SLUICE_BOOTSTRAP_AGENT_KEYS ?? [] },
     shutdownTimeoutMs: e.SLUICE_SHUTDOWN_TIMEOUT_MS,
   };

@@ -1,9 +1,12 @@
 import { Controller, Get } from '@nestjs/common';
-import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { RequireRoles } from '../identity/auth.decorators.js';
 import { ConnectionDto } from './connections.dto.js';
 import { ConnectionsService } from './connections.service.js';
 
 @ApiTags('connections')
+@ApiBearerAuth()
+@RequireRoles('admin', 'auditor')
 @Controller('connections')
 export class ConnectionsController {
   constructor(private readonly connections: ConnectionsService) {}

@@ -48,14 +48,12 @@ export class ConnectionsService {
 
   async list(): Promise<ConnectionView[]> {
     const rows = await this.connections.find({ order: { name: 'ASC' } });
-    return rows.map((row) => ({
-      name: row.name,
-      protocol: row.protocol as Protocol,
-      listenAddress: row.listenAddress,
-      tags: row.tags,
-      agentId: row.agentId,
-      updatedAt: row.updatedAt,
-    }));
+    return rows.map(toView);
+  }
+
+  async get(name: string): Promise<ConnectionView | undefined> {
+    const row = await this.connections.findOneBy({ name });
+    return row ? toView(row) : undefined;
   }
 
   async namesByAgent(): Promise<Map<string, string[]>> {
@@ -64,4 +62,15 @@ export class ConnectionsService {
     for (const row of rows) byAgent.set(row.agentId, [...(byAgent.get(row.agentId) ?? []), row.name]);
     return byAgent;
   }
+}
+
+function toView(row: ConnectionEntity): ConnectionView {
+  return {
+    name: row.name,
+    protocol: row.protocol as Protocol,
+    listenAddress: row.listenAddress,
+    tags: row.tags,
+    agentId: row.agentId,
+    updatedAt: row.updatedAt,
+  };
 }

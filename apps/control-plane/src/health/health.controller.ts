@@ -3,16 +3,20 @@ import { ApiOkResponse, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/s
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { AgentLinkServer } from '../agent-link/agent-link.server.js';
+import { AgentPushBus } from '../agent-link/agent-push.bus.js';
+import { Public } from '../identity/auth.decorators.js';
 
 const DATABASE_PROBE_TIMEOUT_MS = 2_000;
 
 /** Probes for orchestrators. Public by design: they reveal nothing but up/down. */
 @ApiTags('health')
+@Public()
 @Controller()
 export class HealthController {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly agentLink: AgentLinkServer,
+    private readonly pushBus: AgentPushBus,
   ) {}
 
   @Get('healthz')
@@ -23,17 +27,22 @@ export class HealthController {
   }
 
   @Get('readyz')
-  @ApiOkResponse({ description: 'The database answers and the agent link is listening' })
+  @ApiOkResponse({ description: 'The database answers, the agent link is listening and pushes reach this replica' })
   @ApiServiceUnavailableResponse({ description: 'Something the control plane needs is down' })
   async ready(): Promise<{ status: 'ready'; checks: Record<string, 'up'> }> {
-    const [database, agentLink] = await Promise.all([this.databaseUp(), Promise.resolve(this.agentLink.listeningPort !== undefined)]);
-    if (!database || !agentLink) {
+    const checks = {
+      database: await this.databaseUp(),
+      agentLink: this.agentLink.listeningPort !== undefined,
+      pushBus: this.pushBus.isListening,
+    };
+    const upDown = (up: boolean) => (up ? 'up' : 'down');
+    if (!checks.database || !checks.agentLink || !checks.pushBus) {
       throw new ServiceUnavailableException({
         status: 'not-ready',
-        checks: { database: database ? 'up' : 'down', agentLink: agentLink ? 'up' : 'down' },
+        checks: { database: upDown(checks.database), agentLink: upDown(checks.agentLink), pushBus: upDown(checks.pushBus) },
       });
     }
-    return { status: 'ready', checks: { database: 'up', agentLink: 'up' } };
+    return { status: 'ready', checks: { database: 'up', agentLink: 'up', pushBus: 'up' } };
   }
 
   private async databaseUp(): Promise<boolean> {

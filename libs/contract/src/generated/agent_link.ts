@@ -5,6 +5,7 @@ import type { AgentHello as _sluice_agent_v1_AgentHello, AgentHello__Output as _
 import type { AgentLinkClient as _sluice_agent_v1_AgentLinkClient, AgentLinkDefinition as _sluice_agent_v1_AgentLinkDefinition } from './sluice/agent/v1/AgentLink.js';
 import type { AgentMessage as _sluice_agent_v1_AgentMessage, AgentMessage__Output as _sluice_agent_v1_AgentMessage__Output } from './sluice/agent/v1/AgentMessage.js';
 import type { AgentRequest as _sluice_agent_v1_AgentRequest, AgentRequest__Output as _sluice_agent_v1_AgentRequest__Output } from './sluice/agent/v1/AgentRequest.js';
+import type { CloseSessionRequest as _sluice_agent_v1_CloseSessionRequest, CloseSessionRequest__Output as _sluice_agent_v1_CloseSessionRequest__Output } from './sluice/agent/v1/CloseSessionRequest.js';
 import type { ControlMessage as _sluice_agent_v1_ControlMessage, ControlMessage__Output as _sluice_agent_v1_ControlMessage__Output } from './sluice/agent/v1/ControlMessage.js';
 import type { ControlPush as _sluice_agent_v1_ControlPush, ControlPush__Output as _sluice_agent_v1_ControlPush__Output } from './sluice/agent/v1/ControlPush.js';
 import type { ControlResponse as _sluice_agent_v1_ControlResponse, ControlResponse__Output as _sluice_agent_v1_ControlResponse__Output } from './sluice/agent/v1/ControlResponse.js';
@@ -14,13 +15,18 @@ import type { Heartbeat as _sluice_agent_v1_Heartbeat, Heartbeat__Output as _slu
 import type { HeartbeatAck as _sluice_agent_v1_HeartbeatAck, HeartbeatAck__Output as _sluice_agent_v1_HeartbeatAck__Output } from './sluice/agent/v1/HeartbeatAck.js';
 import type { HelloAccepted as _sluice_agent_v1_HelloAccepted, HelloAccepted__Output as _sluice_agent_v1_HelloAccepted__Output } from './sluice/agent/v1/HelloAccepted.js';
 import type { InvalidateDecisions as _sluice_agent_v1_InvalidateDecisions, InvalidateDecisions__Output as _sluice_agent_v1_InvalidateDecisions__Output } from './sluice/agent/v1/InvalidateDecisions.js';
+import type { OpenSessionRequest as _sluice_agent_v1_OpenSessionRequest, OpenSessionRequest__Output as _sluice_agent_v1_OpenSessionRequest__Output } from './sluice/agent/v1/OpenSessionRequest.js';
 import type { Ping as _sluice_agent_v1_Ping, Ping__Output as _sluice_agent_v1_Ping__Output } from './sluice/agent/v1/Ping.js';
 import type { Pong as _sluice_agent_v1_Pong, Pong__Output as _sluice_agent_v1_Pong__Output } from './sluice/agent/v1/Pong.js';
+import type { Principal as _sluice_agent_v1_Principal, Principal__Output as _sluice_agent_v1_Principal__Output } from './sluice/agent/v1/Principal.js';
 import type { RequestError as _sluice_agent_v1_RequestError, RequestError__Output as _sluice_agent_v1_RequestError__Output } from './sluice/agent/v1/RequestError.js';
 import type { RevokePrincipal as _sluice_agent_v1_RevokePrincipal, RevokePrincipal__Output as _sluice_agent_v1_RevokePrincipal__Output } from './sluice/agent/v1/RevokePrincipal.js';
 import type { ServedConnection as _sluice_agent_v1_ServedConnection, ServedConnection__Output as _sluice_agent_v1_ServedConnection__Output } from './sluice/agent/v1/ServedConnection.js';
+import type { SessionClosed as _sluice_agent_v1_SessionClosed, SessionClosed__Output as _sluice_agent_v1_SessionClosed__Output } from './sluice/agent/v1/SessionClosed.js';
 import type { SessionEvent as _sluice_agent_v1_SessionEvent, SessionEvent__Output as _sluice_agent_v1_SessionEvent__Output } from './sluice/agent/v1/SessionEvent.js';
 import type { SessionEventRef as _sluice_agent_v1_SessionEventRef, SessionEventRef__Output as _sluice_agent_v1_SessionEventRef__Output } from './sluice/agent/v1/SessionEventRef.js';
+import type { SessionOpened as _sluice_agent_v1_SessionOpened, SessionOpened__Output as _sluice_agent_v1_SessionOpened__Output } from './sluice/agent/v1/SessionOpened.js';
+import type { SessionRefused as _sluice_agent_v1_SessionRefused, SessionRefused__Output as _sluice_agent_v1_SessionRefused__Output } from './sluice/agent/v1/SessionRefused.js';
 import type { TerminateSession as _sluice_agent_v1_TerminateSession, TerminateSession__Output as _sluice_agent_v1_TerminateSession__Output } from './sluice/agent/v1/TerminateSession.js';
 
 type SubtypeConstructor<Constructor extends new (...args: any) => any, Subtype> = {
@@ -35,6 +41,7 @@ export interface ProtoGrpcType {
         AgentLink: SubtypeConstructor<typeof grpc.Client, _sluice_agent_v1_AgentLinkClient> & { service: _sluice_agent_v1_AgentLinkDefinition }
         AgentMessage: MessageTypeDefinition<_sluice_agent_v1_AgentMessage, _sluice_agent_v1_AgentMessage__Output>
         AgentRequest: MessageTypeDefinition<_sluice_agent_v1_AgentRequest, _sluice_agent_v1_AgentRequest__Output>
+        CloseSessionRequest: MessageTypeDefinition<_sluice_agent_v1_CloseSessionRequest, _sluice_agent_v1_CloseSessionRequest__Output>
         ControlMessage: MessageTypeDefinition<_sluice_agent_v1_ControlMessage, _sluice_agent_v1_ControlMessage__Output>
         ControlPush: MessageTypeDefinition<_sluice_agent_v1_ControlPush, _sluice_agent_v1_ControlPush__Output>
         ControlResponse: MessageTypeDefinition<_sluice_agent_v1_ControlResponse, _sluice_agent_v1_ControlResponse__Output>
@@ -44,13 +51,18 @@ export interface ProtoGrpcType {
         HeartbeatAck: MessageTypeDefinition<_sluice_agent_v1_HeartbeatAck, _sluice_agent_v1_HeartbeatAck__Output>
         HelloAccepted: MessageTypeDefinition<_sluice_agent_v1_HelloAccepted, _sluice_agent_v1_HelloAccepted__Output>
         InvalidateDecisions: MessageTypeDefinition<_sluice_agent_v1_InvalidateDecisions, _sluice_agent_v1_InvalidateDecisions__Output>
+        OpenSessionRequest: MessageTypeDefinition<_sluice_agent_v1_OpenSessionRequest, _sluice_agent_v1_OpenSessionRequest__Output>
         Ping: MessageTypeDefinition<_sluice_agent_v1_Ping, _sluice_agent_v1_Ping__Output>
         Pong: MessageTypeDefinition<_sluice_agent_v1_Pong, _sluice_agent_v1_Pong__Output>
+        Principal: MessageTypeDefinition<_sluice_agent_v1_Principal, _sluice_agent_v1_Principal__Output>
         RequestError: MessageTypeDefinition<_sluice_agent_v1_RequestError, _sluice_agent_v1_RequestError__Output>
         RevokePrincipal: MessageTypeDefinition<_sluice_agent_v1_RevokePrincipal, _sluice_agent_v1_RevokePrincipal__Output>
         ServedConnection: MessageTypeDefinition<_sluice_agent_v1_ServedConnection, _sluice_agent_v1_ServedConnection__Output>
+        SessionClosed: MessageTypeDefinition<_sluice_agent_v1_SessionClosed, _sluice_agent_v1_SessionClosed__Output>
         SessionEvent: MessageTypeDefinition<_sluice_agent_v1_SessionEvent, _sluice_agent_v1_SessionEvent__Output>
         SessionEventRef: MessageTypeDefinition<_sluice_agent_v1_SessionEventRef, _sluice_agent_v1_SessionEventRef__Output>
+        SessionOpened: MessageTypeDefinition<_sluice_agent_v1_SessionOpened, _sluice_agent_v1_SessionOpened__Output>
+        SessionRefused: MessageTypeDefinition<_sluice_agent_v1_SessionRefused, _sluice_agent_v1_SessionRefused__Output>
         TerminateSession: MessageTypeDefinition<_sluice_agent_v1_TerminateSession, _sluice_agent_v1_TerminateSession__Output>
       }
     }

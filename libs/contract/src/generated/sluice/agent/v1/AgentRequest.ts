@@ -1,6 +1,8 @@
 // Original file: proto/sluice/agent/v1/agent_link.proto
 
 import type { Ping as _sluice_agent_v1_Ping, Ping__Output as _sluice_agent_v1_Ping__Output } from '../../../sluice/agent/v1/Ping.js';
+import type { OpenSessionRequest as _sluice_agent_v1_OpenSessionRequest, OpenSessionRequest__Output as _sluice_agent_v1_OpenSessionRequest__Output } from '../../../sluice/agent/v1/OpenSessionRequest.js';
+import type { CloseSessionRequest as _sluice_agent_v1_CloseSessionRequest, CloseSessionRequest__Output as _sluice_agent_v1_CloseSessionRequest__Output } from '../../../sluice/agent/v1/CloseSessionRequest.js';
 import type { Long } from '@grpc/proto-loader';
 
 /**
@@ -12,7 +14,9 @@ export interface AgentRequest {
   'correlationId'?: (string);
   'deadlineUnixMs'?: (number | string | Long);
   'ping'?: (_sluice_agent_v1_Ping | null);
-  'payload'?: "ping";
+  'openSession'?: (_sluice_agent_v1_OpenSessionRequest | null);
+  'closeSession'?: (_sluice_agent_v1_CloseSessionRequest | null);
+  'payload'?: "ping"|"openSession"|"closeSession";
 }
 
 /**
@@ -24,5 +28,7 @@ export interface AgentRequest__Output {
   'correlationId': (string);
   'deadlineUnixMs': (number);
   'ping'?: (_sluice_agent_v1_Ping__Output | null);
-  'payload'?: "ping";
+  'openSession'?: (_sluice_agent_v1_OpenSessionRequest__Output | null);
+  'closeSession'?: (_sluice_agent_v1_CloseSessionRequest__Output | null);
+  'payload'?: "ping"|"openSession"|"closeSession";
 }

@@ -1,0 +1,110 @@
+import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
+import type { ControlPush } from '@sluice/contract';
+import pg from 'pg';
+import type { Logger } from 'pino';
+import { DATABASE_URL } from '../database/database.module.js';
+import { APP_LOGGER, type AppLogger } from '../logging/app-logger.js';
+import { AgentLinkServer } from './agent-link.server.js';
+
+const CHANNEL = 'sluice_agent_push';
+const RECONNECT_DELAY_MS = 1_000;
+
+/** Who a push is for: one agent, or every agent connected anywhere. */
+export type PushTarget = { readonly agentId: string } | 'all-agents';
+
+interface Envelope {
+  readonly target: PushTarget;
+  readonly push: ControlPush;
+}
+
+/**
+ * Delivers control-plane pushes (terminate a session, revoke a principal, invalidate decisions) to
+ * agents whichever replica holds their stream: every publish goes through PostgreSQL NOTIFY, and
+ * every replica LISTENs and forwards to the agents connected to it. The only shared state between
+ * replicas is the database.
+ */
+@Injectable()
+export class AgentPushBus implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private listener: pg.Client | undefined;
+  private listening = false;
+  private stopped = false;
+  private reconnectTimer: NodeJS.Timeout | undefined;
+  private readonly logger: Logger;
+
+  constructor(
+    @Inject(DATABASE_URL) private readonly databaseUrl: string,
+    @Inject(APP_LOGGER) logger: AppLogger,
+    private readonly link: AgentLinkServer,
+  ) {
+    this.logger = logger.child({ component: 'agent-push-bus' });
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    await this.listen();
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.reconnectTimer);
+    await this.listener?.end().catch(() => undefined);
+  }
+
+  /** True while this replica receives pushes (part of readiness). */
+  get isListening(): boolean {
+    return this.listening;
+  }
+
+  async publish(target: PushTarget, push: ControlPush): Promise<void> {
+    const payload = JSON.stringify({ target, push } satisfies Envelope);
+    const client = new pg.Client({ connectionString: this.databaseUrl });
+    await client.connect();
+    try {
+      await client.query('SELECT pg_notify($1, $2)', [CHANNEL, payload]);
+    } finally {
+      await client.end();
+    }
+  }
+
+  private async listen(): Promise<void> {
+    const client = new pg.Client({ connectionString: this.databaseUrl, application_name: 'sluice-control-plane-listen' });
+    client.on('notification', (message) => {
+      if (message.channel === CHANNEL && message.payload) this.deliver(message.payload);
+    });
+    client.on('error', (error) => {
+      this.logger.warn({ err: error }, 'push listener connection failed; reconnecting');
+      this.reconnect(client);
+    });
+    client.on('end', () => this.reconnect(client));
+    await client.connect();
+    await client.query(`LISTEN ${CHANNEL}`);
+    this.listener = client;
+    this.listening = true;
+  }
+
+  private reconnect(client: pg.Client): void {
+    if (this.listener !== client) return;
+    this.listening = false;
+    this.listener = undefined;
+    if (this.stopped) return;
+    clearTimeout(this.reconnectTimer);
+    this.reconnectTimer = setTimeout(() => {
+      this.listen().catch((error: unknown) => {
+        this.logger.warn({ err: error }, 'push listener could not reconnect; retrying');
+        this.reconnectTimer = setTimeout(() => void this.listen().catch(() => undefined), RECONNECT_DELAY_MS);
+      });
+    }, RECONNECT_DELAY_MS);
+  }
+
+  private deliver(payload: string): void {
+    let envelope: Envelope;
+    try {
+      envelope = JSON.parse(payload) as Envelope;
+    } catch {
+      this.logger.error('unreadable push notification ignored');
+      return;
+    }
+    const { target, push } = envelope;
+    const agentIds = target === 'all-agents' ? this.link.connectedAgentIds() : [target.agentId];
+    for (const agentId of agentIds) this.link.push(agentId, push);
+  }
+}
