@@ -1,6 +1,5 @@
-import type { AgentHello } from '@sluice/contract';
+import { Agent } from './agent.js';
 import { AgentConfigError, loadAgentConfig, type AgentConfig } from './config/agent-config.js';
-import { ControlPlaneLink } from './link/control-plane-link.js';
 import { createAgentLogger } from './logging/logger.js';
 import { AGENT_VERSION } from './version.js';
 
@@ -16,26 +15,9 @@ function readConfig(): AgentConfig {
   }
 }
 
-/** What the control plane learns about this agent: never targets or credentials. */
-function helloFor(config: AgentConfig): AgentHello {
-  return {
-    agentId: config.agentId,
-    version: AGENT_VERSION,
-    segment: config.segment,
-    connections: config.connections.map((c) => ({ name: c.name, protocol: c.protocol, listenAddress: c.listen, tags: { ...c.tags } })),
-  };
-}
-
-function main(): void {
+async function main(): Promise<void> {
   const config = readConfig();
   const logger = createAgentLogger(config.logLevel, config.agentId);
-  const link = new ControlPlaneLink({
-    target: config.controlPlane,
-    agentKey: config.agentKey,
-    hello: helloFor(config),
-    logger,
-    onStateChange: (state) => logger.debug({ state }, 'link state'),
-  });
   logger.info(
     {
       version: AGENT_VERSION,
@@ -46,14 +28,20 @@ function main(): void {
     },
     'agent starting',
   );
-  link.start();
+  const agent = new Agent(config, logger);
+  try {
+    await agent.start();
+  } catch (error) {
+    logger.fatal({ err: error }, 'agent failed to start');
+    process.exit(1);
+  }
 
   let stopping = false;
   const shutdown = (signal: string): void => {
     if (stopping) process.exit(1);
     stopping = true;
     logger.info({ signal }, 'shutting down');
-    link
+    agent
       .stop()
       .then(() => {
         logger.info('stopped');
@@ -68,4 +56,4 @@ function main(): void {
   process.on('SIGTERM', () => shutdown('SIGTERM'));
 }
 
-main();
+void main();

@@ -9,6 +9,7 @@ import { DatabaseModule } from './database/database.module.js';
 import { HealthModule } from './health/health.module.js';
 import { IdentityModule } from './identity/identity.module.js';
 import { SessionsModule } from './sessions/sessions.module.js';
+import { DecisionsModule } from './decisions/decisions.module.js';
 import { LoggingModule } from './logging/logging.module.js';
 
 @Module({})
@@ -25,6 +26,7 @@ export class AppModule {
         AgentLinkModule,
         IdentityModule.register({ devIssuer: config.devIssuer.enabled }),
         SessionsModule,
+        DecisionsModule,
         HealthModule,
       ],
     };

@@ -8,6 +8,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { EmbeddedPostgres } from '@sluice/embedded-db';
 import { DEMO_DATABASE, DEMO_ROLE, seedDemoDatabase } from './demo-database.js';
+import { DEMO_POLICY } from './demo-policy.js';
 import { formatLogLine } from './log-format.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -113,14 +114,18 @@ async function main(): Promise<void> {
       '  - name: demo-postgres',
       '    protocol: postgres',
       `    listen: "${demoListen}"`,
-      `    target: { host: 127.0.0.1, port: ${postgresPort}, database: ${DEMO_DATABASE} }`,
+      `    target: { host: 127.0.0.1, port: ${postgresPort}, database: ${DEMO_DATABASE}, sslMode: disable }`,
       `    credentials: { username: ${DEMO_ROLE}, password: { env: DEMO_POSTGRES_PASSWORD } }`,
       '    tags: { env: demo }',
       '',
     ].join('\n'),
   );
 
+  const policyFile = join(stateDir, 'policy.yaml');
+  writeFileSync(policyFile, DEMO_POLICY);
+
   const controlPlane = launch('control-plane', CONTROL_PLANE, {
+    SLUICE_POLICY_FILE: policyFile,
     SLUICE_DATABASE_URL: database.url('sluice'),
     SLUICE_HTTP_PORT: String(httpPort),
     SLUICE_GRPC_PORT: String(grpcPort),
@@ -142,6 +147,7 @@ async function main(): Promise<void> {
   const agent = launch('agent', AGENT, {
     SLUICE_AGENT_CONFIG: agentConfigFile,
     SLUICE_AGENT_KEY_FILE: join(stateDir, 'agent.key'),
+    SLUICE_AGENT_STATE_DIR: join(stateDir, 'agent'),
     DEMO_POSTGRES_PASSWORD: demoPassword,
     SLUICE_LOG_LEVEL: env.SLUICE_LOG_LEVEL ?? 'info',
   });

@@ -32,3 +32,7 @@ export type { SessionOpened, SessionOpened__Output } from './generated/sluice/ag
 export type { SessionRefused, SessionRefused__Output } from './generated/sluice/agent/v1/SessionRefused.js';
 export type { CloseSessionRequest, CloseSessionRequest__Output } from './generated/sluice/agent/v1/CloseSessionRequest.js';
 export type { Principal, Principal__Output } from './generated/sluice/agent/v1/Principal.js';
+export type { DecisionRequest, DecisionRequest__Output } from './generated/sluice/agent/v1/DecisionRequest.js';
+export type { Command, Command__Output } from './generated/sluice/agent/v1/Command.js';
+export type { Decision, Decision__Output } from './generated/sluice/agent/v1/Decision.js';
+export type { SessionEventRef, SessionEventRef__Output } from './generated/sluice/agent/v1/SessionEventRef.js';

@@ -29,13 +29,33 @@ const credentials = z.object({ username: z.string().min(1), password: secretSour
 const tags = z.record(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._/-]{0,62}$/), z.string().max(255)).default({});
 
 const databaseTarget = z
-  .object({ host: z.string().min(1), port: z.number().int().min(1).max(65_535), database: z.string().min(1) })
+  .object({
+    host: z.string().min(1),
+    port: z.number().int().min(1).max(65_535),
+    database: z.string().min(1),
+    /** TLS towards the real server, as libpq's sslmode. */
+    sslMode: z.enum(['disable', 'prefer', 'require', 'verify-full']).default('prefer'),
+    caFile: z.string().min(1).optional(),
+  })
   .strict();
+
+/** The certificate clients see. Absent: a self-signed one is generated into the state directory. */
+const clientTls = z.object({ certFile: z.string().min(1), keyFile: z.string().min(1) }).strict();
 
 const connectionBase = { name: nameField('connection name'), listen: hostPort, tags };
 
 export const connectionSchema = z.discriminatedUnion('protocol', [
-  z.object({ ...connectionBase, protocol: z.literal('postgres'), target: databaseTarget, credentials }).strict(),
+  z
+    .object({
+      ...connectionBase,
+      protocol: z.literal('postgres'),
+      target: databaseTarget,
+      credentials,
+      tls: clientTls.optional(),
+      /** Accept clients without TLS, from loopback addresses only (the token travels as a password). */
+      allowPlaintextOnLoopback: z.boolean().default(false),
+    })
+    .strict(),
   z.object({ ...connectionBase, protocol: z.literal('mysql'), target: databaseTarget, credentials }).strict(),
   z.object({ ...connectionBase, protocol: z.literal('http'), target: z.object({ url: z.url() }).strict() }).strict(),
   z.object({ ...connectionBase, protocol: z.literal('kubernetes'), target: z.object({ url: z.url() }).strict() }).strict(),
@@ -86,6 +106,10 @@ export const agentEnvSchema = z.object({
   SLUICE_AGENT_KEY: z.string().min(1).optional(),
   SLUICE_AGENT_KEY_FILE: z.string().min(1).optional(),
   SLUICE_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  SLUICE_AGENT_STATE_DIR: z.string().min(1).default('.sluice-agent'),
+  SLUICE_AGENT_MASK_KEY_FILE: z.string().min(1).optional(),
+  SLUICE_DECISION_TIMEOUT_MS: z.coerce.number().int().min(50).max(60_000).default(5_000),
+  SLUICE_MAX_STATEMENT_BYTES: z.coerce.number().int().min(1024).max(1_048_576).default(262_144),
 });
 
 export type AgentEnv = z.infer<typeof agentEnvSchema>;

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
+import { resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
 import { agentEnvSchema, agentFileSchema, type AgentFile, type ConnectionSpec } from './agent-config.schema.js';
@@ -28,6 +29,11 @@ export interface AgentConfig {
   readonly agentKey: Secret;
   readonly connections: readonly ResolvedConnection[];
   readonly logLevel: string;
+  readonly stateDir: string;
+  /** Key of the `hash` masking strategy (equal inputs stay joinable across agents sharing it). */
+  readonly maskKeyFile: string | undefined;
+  readonly decisionTimeoutMs: number;
+  readonly maxStatementBytes: number;
 }
 
 export class AgentConfigError extends Error {
@@ -104,7 +110,18 @@ export function loadAgentConfig(rawEnv: NodeJS.ProcessEnv): AgentConfig {
   }
 
   if (problems.length > 0 || !agentId || !address || !agentKey) throw new AgentConfigError(problems);
-  return Object.freeze({ agentId, segment, controlPlane: { address, tls }, agentKey, connections, logLevel: e.SLUICE_LOG_LEVEL });
+  return Object.freeze({
+    agentId,
+    segment,
+    controlPlane: { address, tls },
+    agentKey,
+    connections,
+    logLevel: e.SLUICE_LOG_LEVEL,
+    stateDir: resolve(e.SLUICE_AGENT_STATE_DIR),
+    maskKeyFile: e.SLUICE_AGENT_MASK_KEY_FILE,
+    decisionTimeoutMs: e.SLUICE_DECISION_TIMEOUT_MS,
+    maxStatementBytes: e.SLUICE_MAX_STATEMENT_BYTES,
+  });
 }
 
 function resolvePassword(spec: ConnectionSpec, env: Record<string, string | undefined>, problems: string[]): Secret | undefined {

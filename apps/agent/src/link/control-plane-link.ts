@@ -11,6 +11,7 @@ import {
   type ControlMessage__Output,
   type ControlPush__Output,
   type ControlResponse__Output,
+  type SessionEvent,
 } from '@sluice/contract';
 import type { Logger } from 'pino';
 import type { ControlPlaneTarget } from '../config/agent-config.js';
@@ -52,6 +53,12 @@ export interface ControlPlaneLinkOptions {
   readonly logger: Logger;
   readonly onPush?: (push: ControlPush__Output) => void;
   readonly onStateChange?: (state: LinkState) => void;
+  /** The control plane stored these events (idempotent by session id + seq). */
+  readonly onEventAck?: (acked: readonly { sessionId: string; seq: number }[]) => void;
+  /** Called after every (re)connect, once hello is accepted. */
+  readonly onReady?: () => void;
+  /** Reported in heartbeats. */
+  readonly openSessions?: () => number;
 }
 
 /**
@@ -122,6 +129,14 @@ export class ControlPlaneLink {
     });
   }
 
+  /** Sends recording events; false when the link is not ready (the recorder keeps them). */
+  sendEvents(events: readonly SessionEvent[]): boolean {
+    const call = this.call;
+    if (this.currentState !== 'ready' || !call) return false;
+    call.write({ events: { events: [...events] } });
+    return true;
+  }
+
   /** Ends the stream cleanly and stops redialling. */
   async stop(): Promise<void> {
     this.setState('stopped');
@@ -172,6 +187,7 @@ export class ControlPlaneLink {
         );
         this.startHeartbeats(call, accepted?.heartbeatIntervalMs || 5_000);
         for (const waiter of this.readyWaiters.splice(0)) waiter();
+        this.options.onReady?.();
         return;
       }
       case 'heartbeatAck':
@@ -187,6 +203,7 @@ export class ControlPlaneLink {
         return;
       }
       case 'eventAck':
+        this.options.onEventAck?.(message.eventAck?.events ?? []);
         return;
       case 'push':
         if (message.push) this.options.onPush?.(message.push);
@@ -224,7 +241,7 @@ export class ControlPlaneLink {
         return;
       }
       this.unackedHeartbeats += 1;
-      call.write({ heartbeat: { sentAtUnixMs: Date.now(), openSessions: 0 } });
+      call.write({ heartbeat: { sentAtUnixMs: Date.now(), openSessions: this.options.openSessions?.() ?? 0 } });
     }, intervalMs);
   }
 

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { AgentRequest__Output, ControlResponse } from '@sluice/contract';
+import type { AgentRequest__Output, ControlResponse, SessionEvent__Output } from '@sluice/contract';
 
 /** Who is asking: the agent and the link the request came in on. */
 export interface AgentRequestContext {
@@ -11,6 +11,12 @@ export type AgentRequestKind = NonNullable<AgentRequest__Output['payload']>;
 
 export type AgentRequestHandler = (context: AgentRequestContext, request: AgentRequest__Output) => Promise<ControlResponse>;
 
+/** Stores a batch of recording events; returns the events now safely stored (to acknowledge). */
+export type EventSink = (
+  context: AgentRequestContext,
+  events: readonly SessionEvent__Output[],
+) => Promise<{ sessionId: string; seq: number }[]>;
+
 /**
  * Routes each agent request to the module that owns its kind. Domain modules register their
  * handler at start (e.g. sessions registers `openSession`), so the link depends on no domain module.
@@ -19,6 +25,7 @@ export type AgentRequestHandler = (context: AgentRequestContext, request: AgentR
 @Injectable()
 export class AgentRequestRouter {
   private readonly handlers = new Map<AgentRequestKind, AgentRequestHandler>();
+  private eventSink: EventSink | undefined;
 
   constructor() {
     this.register('ping', () => Promise.resolve({ pong: { receivedAtUnixMs: Date.now() } }));
@@ -27,6 +34,16 @@ export class AgentRequestRouter {
   register(kind: AgentRequestKind, handler: AgentRequestHandler): void {
     if (this.handlers.has(kind)) throw new Error(`a handler for agent request '${kind}' is already registered`);
     this.handlers.set(kind, handler);
+  }
+
+  registerEventSink(sink: EventSink): void {
+    if (this.eventSink) throw new Error('an event sink is already registered');
+    this.eventSink = sink;
+  }
+
+  /** No sink: nothing is acknowledged, so the agent keeps the events and resends them later. */
+  async ingestEvents(context: AgentRequestContext, events: readonly SessionEvent__Output[]): Promise<{ sessionId: string; seq: number }[]> {
+    return this.eventSink ? this.eventSink(context, events) : [];
   }
 
   async handle(context: AgentRequestContext, request: AgentRequest__Output): Promise<ControlResponse> {

@@ -1,6 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { status as GrpcStatus, type ServerDuplexStream, type StatusObject } from '@grpc/grpc-js';
-import type { AgentMessage__Output, AgentRequest__Output, ControlMessage, ControlPush, ControlResponse } from '@sluice/contract';
+import type {
+  AgentMessage__Output,
+  AgentRequest__Output,
+  ControlMessage,
+  ControlPush,
+  ControlResponse,
+  SessionEvent__Output,
+} from '@sluice/contract';
 import type { Logger } from 'pino';
 import type { AgentsService } from '../agents/agents.service.js';
 import { parseHello } from './agent-hello.js';
@@ -151,8 +158,7 @@ export class AgentStream {
         if (message.request) void this.answer(agentId, message.request);
         return;
       case 'events':
-        // Recording arrives with the PostgreSQL data path; until then nothing sends events.
-        this.logger.warn('events received before recording is supported; ignored');
+        if (message.events) void this.store(agentId, message.events.events);
         return;
       case undefined:
         this.fail(GrpcStatus.INVALID_ARGUMENT, 'message with no known body');
@@ -180,6 +186,16 @@ export class AgentStream {
 
   private isClosed(): boolean {
     return this.state.phase === 'closed';
+  }
+
+  private async store(agentId: string, events: readonly SessionEvent__Output[]): Promise<void> {
+    try {
+      const acked = await this.deps.router.ingestEvents({ agentId, linkId: this.linkId }, events);
+      if (acked.length > 0) this.send({ eventAck: { events: acked } });
+    } catch (error) {
+      // Not acknowledged: the agent keeps the events and resends them after its next reconnect.
+      this.logger.error({ err: error, count: events.length }, 'could not store session events');
+    }
   }
 
   private send(message: ControlMessage): boolean {

@@ -37,6 +37,7 @@ export const controlPlaneEnvSchema = z
     SLUICE_EMBEDDED_POSTGRES_PORT: port.default(55432),
 
     SLUICE_CONFIG_FILE: z.string().min(1).optional(),
+    SLUICE_POLICY_FILE: z.string().min(1).optional(),
     SLUICE_PUBLIC_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
     SLUICE_DEV_ISSUER: booleanFlag.default(false),
     SLUICE_DEV_ISSUER_SECRET: z.string().min(16, 'at least 16 characters').optional(),

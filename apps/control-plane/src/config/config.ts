@@ -28,6 +28,8 @@ export interface ControlPlaneConfig {
     readonly roles: RoleMapping;
   };
   readonly devIssuer: { readonly enabled: boolean; readonly clientSecret: string | undefined };
+  /** A policy document (YAML or JSON) applied at start. */
+  readonly policyFile: string | undefined;
   readonly agents: {
     readonly heartbeatIntervalMs: number;
     readonly bootstrapKeys: readonly string[];
@@ -73,6 +75,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): ControlPlaneConfig {
     publicUrl: e.SLUICE_PUBLIC_URL?.replace(/\/+$/, ''),
     identity: { issuers: file.settings.issuers, roles: file.settings.roles },
     devIssuer: { enabled: e.SLUICE_DEV_ISSUER, clientSecret: e.SLUICE_DEV_ISSUER_SECRET },
+    policyFile: e.SLUICE_POLICY_FILE,
     agents: { heartbeatIntervalMs: e.SLUICE_HEARTBEAT_INTERVAL_MS, bootstrapKeys: e.SLUICE_BOOTSTRAP_AGENT_KEYS ?? [] },
     shutdownTimeoutMs: e.SLUICE_SHUTDOWN_TIMEOUT_MS,
   };

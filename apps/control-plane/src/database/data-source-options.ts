@@ -3,11 +3,12 @@ import { AgentKeyEntity } from '../agents/agent-key.entity.js';
 import { AgentEntity } from '../agents/agent.entity.js';
 import { ConnectionEntity } from '../connections/connection.entity.js';
 import { PrincipalEntity } from '../identity/principal.entity.js';
+import { SessionEventEntity } from '../sessions/session-event.entity.js';
 import { SessionEntity } from '../sessions/session.entity.js';
 import { MIGRATIONS } from './migrations/index.js';
 
 /** Every entity; each is owned by exactly one module, which alone reads and writes its table. */
-export const ENTITIES = [AgentKeyEntity, AgentEntity, ConnectionEntity, PrincipalEntity, SessionEntity];
+export const ENTITIES = [AgentKeyEntity, AgentEntity, ConnectionEntity, PrincipalEntity, SessionEntity, SessionEventEntity];
 
 export function dataSourceOptions(url: string, poolSize: number): DataSourceOptions {
   return {

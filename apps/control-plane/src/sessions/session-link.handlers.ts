@@ -1,5 +1,6 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { AgentRequestRouter } from '../agent-link/agent-request.router.js';
+import { SessionEventsService } from './session-events.service.js';
 import { SessionsService, principalForAgent } from './sessions.service.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -10,9 +11,11 @@ export class SessionLinkHandlers implements OnModuleInit {
   constructor(
     private readonly router: AgentRequestRouter,
     private readonly sessions: SessionsService,
+    private readonly events: SessionEventsService,
   ) {}
 
   onModuleInit(): void {
+    this.router.registerEventSink(({ agentId }, batch) => this.events.ingest(agentId, batch));
     this.router.register('openSession', async ({ agentId }, request) => {
       if (!request.openSession) return { error: { code: 'invalid_request', message: 'open_session without a body' } };
       const outcome = await this.sessions.open(agentId, request.openSession);

@@ -14,4 +14,20 @@ export class SessionEntity {
   @Column({ name: 'opened_at', type: 'timestamptz' }) openedAt!: Date;
   @Column({ name: 'closed_at', type: 'timestamptz', nullable: true }) closedAt!: Date | null;
   @Column({ name: 'close_reason', type: 'text', nullable: true }) closeReason!: string | null;
+  /** The principal as its token described it when the session opened; decisions use this. */
+  @Column({ type: 'jsonb' }) principal!: SessionPrincipalSnapshot;
+}
+
+export interface SessionPrincipalSnapshot {
+  readonly id: string;
+  readonly issuer: string;
+  readonly tenantId: string | null;
+  readonly subject: string;
+  readonly kind: 'workload' | 'user';
+  readonly displayName: string | null;
+  readonly appId: string | null;
+  readonly groups: readonly string[];
+  readonly roles: readonly string[];
+  readonly scopes: readonly string[];
+  readonly groupOverage: boolean;
 }

@@ -20,3 +20,10 @@ export class SessionDto {
     };
   }
 }
+
+export class SessionEventDto {
+  @ApiProperty({ description: 'Per-session sequence number, from 1, without gaps' }) seq!: number;
+  @ApiProperty({ example: 'command.decided' }) kind!: string;
+  @ApiProperty({ type: String, format: 'date-time' }) occurredAt!: string;
+  @ApiProperty({ type: 'object', additionalProperties: true }) payload!: Record<string, unknown>;
+}

@@ -9,7 +9,8 @@ import { PrincipalsService } from '../identity/principals.service.js';
 import type { VerifiedPrincipal } from '../identity/verified-principal.js';
 import { APP_LOGGER, type AppLogger } from '../logging/app-logger.js';
 import { SessionAccess } from './session-access.js';
-import { SessionEntity } from './session.entity.js';
+import { snapshotOf } from './session-snapshot.js';
+import { SessionEntity, type SessionPrincipalSnapshot } from './session.entity.js';
 
 export type OpenSessionOutcome =
   | { readonly opened: true; readonly sessionId: string; readonly principal: VerifiedPrincipal }
@@ -27,9 +28,24 @@ export interface SessionView {
   readonly closeReason: string | null;
 }
 
-/** Sessions: a client connection through an agent, tied to a verified principal. Owns `sessions`. */
+export interface ActiveSession {
+  readonly sessionId: string;
+  readonly agentId: string;
+  readonly connection: string;
+  readonly principal: SessionPrincipalSnapshot;
+  readonly loadedAt: number;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+/** Decisions re-read the session (and revocation) at least this often. */
+const ACTIVE_SESSION_TTL_MS = 2_000;
+const ACTIVE_SESSION_CACHE = 10_000;
+
+/** Sessions: a client connection through an agent, tied to a verified principal. Owns `sessions` and `session_events`. */
 @Injectable()
 export class SessionsService {
+  private readonly active = new Map<string, ActiveSession>();
+
   constructor(
     @InjectRepository(SessionEntity) private readonly sessions: Repository<SessionEntity>,
     private readonly identity: IdentityService,
@@ -70,6 +86,7 @@ export class SessionsService {
       openedAt: new Date(),
       closedAt: null,
       closeReason: null,
+      principal: snapshotOf(principal),
     });
     // A revocation that landed between the check above and the insert has already been pushed to
     // agents, before this session existed: re-check now that it does, or it would survive.
@@ -81,10 +98,46 @@ export class SessionsService {
     return { opened: true, sessionId: id, principal };
   }
 
+  /**
+   * The open session an agent is asking about, with the principal as it was when the session opened
+   * and its current revocation state. Undefined when the session is unknown, closed, or not this
+   * agent's — the caller then refuses.
+   */
+  async activeSession(sessionId: string, agentId: string): Promise<ActiveSession | undefined> {
+    const cached = this.active.get(sessionId);
+    if (cached && cached.agentId === agentId && Date.now() - cached.loadedAt < ACTIVE_SESSION_TTL_MS) return cached;
+    if (!UUID.test(sessionId)) return undefined;
+    const rows = await this.sessions.query<{ principal: SessionPrincipalSnapshot; connection: string; revoked: boolean }[]>(
+      `SELECT s.principal, s.connection, p.revoked_at IS NOT NULL AS revoked
+         FROM sessions s JOIN principals p ON p.id = s.principal_id
+        WHERE s.id = $1 AND s.agent_id = $2 AND s.closed_at IS NULL`,
+      [sessionId, agentId],
+    );
+    const row = rows[0];
+    if (!row || row.revoked) {
+      this.active.delete(sessionId);
+      return undefined;
+    }
+    const session: ActiveSession = { sessionId, agentId, connection: row.connection, principal: row.principal, loadedAt: Date.now() };
+    this.active.set(sessionId, session);
+    if (this.active.size > ACTIVE_SESSION_CACHE) this.active.delete(this.active.keys().next().value ?? '');
+    return session;
+  }
+
+  /** Forget cached sessions of a principal (called when it is revoked). */
+  forgetPrincipal(principalId: string): void {
+    for (const [id, session] of this.active) if (session.principal.id === principalId) this.active.delete(id);
+  }
+
   /** Closes a session; an agent may only close sessions it opened. */
   async close(sessionId: string, reason: string, agentId?: string): Promise<void> {
     const where = agentId === undefined ? { id: sessionId, closedAt: IsNull() } : { id: sessionId, agentId, closedAt: IsNull() };
     await this.sessions.update(where, { closedAt: new Date(), closeReason: reason.slice(0, 64) });
+    this.active.delete(sessionId);
+  }
+
+  async exists(id: string): Promise<boolean> {
+    return (await this.sessions.countBy({ id })) > 0;
   }
 
   async list(limit = 100): Promise<SessionView[]> {

@@ -1,5 +1,6 @@
 import { InitialSchema1764130000000 } from './1764130000000-initial-schema.js';
 import { PrincipalsAndSessions1764140000000 } from './1764140000000-principals-and-sessions.js';
+import { SessionEvents1764150000000 } from './1764150000000-session-events.js';
 
 /** Every migration, oldest first. New migrations are appended here (never edited once released). */
-export const MIGRATIONS = [InitialSchema1764130000000, PrincipalsAndSessions1764140000000];
+export const MIGRATIONS = [InitialSchema1764130000000, PrincipalsAndSessions1764140000000, SessionEvents1764150000000];

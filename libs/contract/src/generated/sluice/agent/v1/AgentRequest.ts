@@ -3,6 +3,7 @@
 import type { Ping as _sluice_agent_v1_Ping, Ping__Output as _sluice_agent_v1_Ping__Output } from '../../../sluice/agent/v1/Ping.js';
 import type { OpenSessionRequest as _sluice_agent_v1_OpenSessionRequest, OpenSessionRequest__Output as _sluice_agent_v1_OpenSessionRequest__Output } from '../../../sluice/agent/v1/OpenSessionRequest.js';
 import type { CloseSessionRequest as _sluice_agent_v1_CloseSessionRequest, CloseSessionRequest__Output as _sluice_agent_v1_CloseSessionRequest__Output } from '../../../sluice/agent/v1/CloseSessionRequest.js';
+import type { DecisionRequest as _sluice_agent_v1_DecisionRequest, DecisionRequest__Output as _sluice_agent_v1_DecisionRequest__Output } from '../../../sluice/agent/v1/DecisionRequest.js';
 import type { Long } from '@grpc/proto-loader';
 
 /**
@@ -16,7 +17,8 @@ export interface AgentRequest {
   'ping'?: (_sluice_agent_v1_Ping | null);
   'openSession'?: (_sluice_agent_v1_OpenSessionRequest | null);
   'closeSession'?: (_sluice_agent_v1_CloseSessionRequest | null);
-  'payload'?: "ping"|"openSession"|"closeSession";
+  'decide'?: (_sluice_agent_v1_DecisionRequest | null);
+  'payload'?: "ping"|"openSession"|"closeSession"|"decide";
 }
 
 /**
@@ -30,5 +32,6 @@ export interface AgentRequest__Output {
   'ping'?: (_sluice_agent_v1_Ping__Output | null);
   'openSession'?: (_sluice_agent_v1_OpenSessionRequest__Output | null);
   'closeSession'?: (_sluice_agent_v1_CloseSessionRequest__Output | null);
-  'payload'?: "ping"|"openSession"|"closeSession";
+  'decide'?: (_sluice_agent_v1_DecisionRequest__Output | null);
+  'payload'?: "ping"|"openSession"|"closeSession"|"decide";
 }

@@ -5,6 +5,7 @@ import type { Pong as _sluice_agent_v1_Pong, Pong__Output as _sluice_agent_v1_Po
 import type { SessionOpened as _sluice_agent_v1_SessionOpened, SessionOpened__Output as _sluice_agent_v1_SessionOpened__Output } from '../../../sluice/agent/v1/SessionOpened.js';
 import type { SessionRefused as _sluice_agent_v1_SessionRefused, SessionRefused__Output as _sluice_agent_v1_SessionRefused__Output } from '../../../sluice/agent/v1/SessionRefused.js';
 import type { SessionClosed as _sluice_agent_v1_SessionClosed, SessionClosed__Output as _sluice_agent_v1_SessionClosed__Output } from '../../../sluice/agent/v1/SessionClosed.js';
+import type { Decision as _sluice_agent_v1_Decision, Decision__Output as _sluice_agent_v1_Decision__Output } from '../../../sluice/agent/v1/Decision.js';
 
 export interface ControlResponse {
   'correlationId'?: (string);
@@ -13,7 +14,8 @@ export interface ControlResponse {
   'sessionOpened'?: (_sluice_agent_v1_SessionOpened | null);
   'sessionRefused'?: (_sluice_agent_v1_SessionRefused | null);
   'sessionClosed'?: (_sluice_agent_v1_SessionClosed | null);
-  'result'?: "error"|"pong"|"sessionOpened"|"sessionRefused"|"sessionClosed";
+  'decision'?: (_sluice_agent_v1_Decision | null);
+  'result'?: "error"|"pong"|"sessionOpened"|"sessionRefused"|"sessionClosed"|"decision";
 }
 
 export interface ControlResponse__Output {
@@ -23,5 +25,6 @@ export interface ControlResponse__Output {
   'sessionOpened'?: (_sluice_agent_v1_SessionOpened__Output | null);
   'sessionRefused'?: (_sluice_agent_v1_SessionRefused__Output | null);
   'sessionClosed'?: (_sluice_agent_v1_SessionClosed__Output | null);
-  'result'?: "error"|"pong"|"sessionOpened"|"sessionRefused"|"sessionClosed";
+  'decision'?: (_sluice_agent_v1_Decision__Output | null);
+  'result'?: "error"|"pong"|"sessionOpened"|"sessionRefused"|"sessionClosed"|"decision";
 }

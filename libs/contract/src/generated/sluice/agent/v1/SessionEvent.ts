@@ -8,10 +8,13 @@ export interface SessionEvent {
    * Per-session sequence number, starting at 1, without gaps.
    */
   'seq'?: (number | string | Long);
+  /**
+   * "session.opened" | "command.received" | "command.decided" | "command.completed" | "session.closed" | …
+   */
   'kind'?: (string);
   'occurredAtUnixMs'?: (number | string | Long);
   /**
-   * JSON document; its schema depends on `kind`.
+   * JSON document; its schema depends on `kind` (docs/recording.md).
    */
   'payloadJson'?: (string);
 }
@@ -22,10 +25,13 @@ export interface SessionEvent__Output {
    * Per-session sequence number, starting at 1, without gaps.
    */
   'seq': (number);
+  /**
+   * "session.opened" | "command.received" | "command.decided" | "command.completed" | "session.closed" | …
+   */
   'kind': (string);
   'occurredAtUnixMs': (number);
   /**
-   * JSON document; its schema depends on `kind`.
+   * JSON document; its schema depends on `kind` (docs/recording.md).
    */
   'payloadJson': (string);
 }

@@ -1,0 +1,144 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { AgentHello, ControlPush__Output } from '@sluice/contract';
+import { loadSqlParser } from '@sluice/sql';
+import type { Logger } from 'pino';
+import type { AgentConfig } from './config/agent-config.js';
+import { DecisionCache } from './decisions/decision-cache.js';
+import { ControlPlaneClient } from './link/control-plane-client.js';
+import { ControlPlaneLink } from './link/control-plane-link.js';
+import { CancelRegistry } from './postgres/cancel-registry.js';
+import { PostgresListener } from './postgres/postgres-listener.js';
+import { StatementGate } from './postgres/statement-gate.js';
+import { Recorder } from './recording/recorder.js';
+import { SessionRegistry } from './sessions/session-registry.js';
+import { AGENT_VERSION } from './version.js';
+
+const OPEN_SESSION_TIMEOUT_MS = 10_000;
+
+/** The agent's composition root: the link, the shared services, and one listener per connection. */
+export class Agent {
+  private readonly sessions = new SessionRegistry();
+  private readonly decisions = new DecisionCache();
+  private readonly link: ControlPlaneLink;
+  private readonly recorder: Recorder;
+  private readonly listeners: PostgresListener[] = [];
+
+  constructor(
+    private readonly config: AgentConfig,
+    private readonly logger: Logger,
+  ) {
+    this.link = new ControlPlaneLink({
+      target: config.controlPlane,
+      agentKey: config.agentKey,
+      hello: helloFor(config),
+      logger,
+      onPush: (push) => this.onPush(push),
+      onStateChange: (state) => logger.debug({ state }, 'link state'),
+      onEventAck: (acked) => this.recorder.acknowledge(acked),
+      onReady: () => this.recorder.resendUnacknowledged(),
+      openSessions: () => this.sessions.size,
+    });
+    this.recorder = new Recorder(this.link, logger.child({ component: 'recorder' }));
+  }
+
+  async start(): Promise<void> {
+    const postgres = this.config.connections.filter((c) => c.protocol === 'postgres');
+    if (postgres.length > 0) await loadSqlParser();
+    const controlPlane = new ControlPlaneClient(this.link, {
+      openSessionMs: OPEN_SESSION_TIMEOUT_MS,
+      decisionMs: this.config.decisionTimeoutMs,
+    });
+    const gate = new StatementGate(
+      controlPlane,
+      this.decisions,
+      () => this.link.state,
+      () => this.recorder.saturated,
+    );
+    const shared = {
+      controlPlane,
+      gate,
+      recorder: this.recorder,
+      sessions: this.sessions,
+      cancels: new CancelRegistry(),
+      hashKey: await this.maskKey(),
+      logger: this.logger.child({ component: 'postgres' }),
+      maxStatementBytes: this.config.maxStatementBytes,
+    };
+    for (const connection of this.config.connections) {
+      if (connection.protocol !== 'postgres') {
+        this.logger.warn(
+          { connection: connection.name, protocol: connection.protocol },
+          'protocol not served by this agent version; connection skipped',
+        );
+        continue;
+      }
+      const listener = new PostgresListener(
+        connection,
+        shared,
+        { stateDir: this.config.stateDir, agentId: this.config.agentId },
+        this.logger,
+      );
+      await listener.start();
+      this.listeners.push(listener);
+    }
+    this.link.start();
+  }
+
+  async stop(): Promise<void> {
+    for (const listener of this.listeners) await listener.stop();
+    this.sessions.terminateAll('the Sluice agent is shutting down');
+    this.recorder.flush();
+    for (const listener of this.listeners) listener.destroyAll();
+    this.recorder.stop();
+    await this.link.stop();
+  }
+
+  private onPush(push: ControlPush__Output): void {
+    switch (push.push) {
+      case 'invalidateDecisions':
+        this.decisions.invalidate(push.invalidateDecisions?.principalId || undefined);
+        this.logger.info({ policyVersion: push.invalidateDecisions?.policyVersion }, 'cached decisions invalidated');
+        return;
+      case 'terminateSession':
+        if (push.terminateSession) this.sessions.terminate(push.terminateSession.sessionId, push.terminateSession.reason);
+        return;
+      case 'revokePrincipal': {
+        const principalId = push.revokePrincipal?.principalId;
+        if (!principalId) return;
+        this.decisions.invalidate(principalId);
+        const ended = this.sessions.revoke(principalId, push.revokePrincipal?.reason ?? 'revoked');
+        this.logger.info({ principalId, ended }, 'principal revoked: sessions ended');
+        return;
+      }
+      case undefined:
+        this.logger.warn('push with no known body ignored');
+        return;
+    }
+  }
+
+  /** The `hash` masking key: configured, or generated once into the state directory. */
+  private async maskKey(): Promise<Buffer> {
+    const file = this.config.maskKeyFile ?? join(this.config.stateDir, 'mask-hash.key');
+    try {
+      return Buffer.from((await readFile(file, 'utf8')).trim(), 'base64');
+    } catch {
+      if (this.config.maskKeyFile) throw new Error(`SLUICE_AGENT_MASK_KEY_FILE: cannot read ${file}`);
+      await mkdir(this.config.stateDir, { recursive: true, mode: 0o700 });
+      const key = randomBytes(32);
+      await writeFile(file, key.toString('base64'), { mode: 0o600 });
+      return key;
+    }
+  }
+}
+
+/** What the control plane learns about this agent: never targets or credentials. */
+function helloFor(config: AgentConfig): AgentHello {
+  return {
+    agentId: config.agentId,
+    version: AGENT_VERSION,
+    segment: config.segment,
+    connections: config.connections.map((c) => ({ name: c.name, protocol: c.protocol, listenAddress: c.listen, tags: { ...c.tags } })),
+  };
+}

@@ -1,0 +1,1030 @@
+import { randomBytes } from 'node:crypto';
+import { isIP, type Socket } from 'node:net';
+import { TLSSocket, type SecureContext } from 'node:tls';
+import type { ColumnRef } from '@sluice/masking';
+import {
+  BackendMessageCode,
+  DecodeError,
+  FrontendDecoder,
+  decodeBackendMessage,
+  encodeBackendMessage,
+  encodeFrontendMessage,
+  encodeSSLResponse,
+  encodeGSSENCResponse,
+  readPasswordMessage,
+  requiresProtocolNegotiation,
+  type BackendFrame,
+  type ColumnDescription,
+  type DecodedFrontendMessage,
+  type ErrorResponseMessage,
+  type StartupMessage,
+} from '@sluice/postgres-wire';
+import type { Logger } from 'pino';
+import { DecisionCache } from '../decisions/decision-cache.js';
+import type { ControlPlaneClient } from '../link/control-plane-client.js';
+import type { AgentDecision, CommandFacts, SessionPrincipal } from '../link/link-types.js';
+import type { Recorder, SessionRecorder } from '../recording/recorder.js';
+import type { LiveSession, SessionRegistry } from '../sessions/session-registry.js';
+import { BackendConnectError, connectBackend, type BackendSession, type BackendTarget } from './backend-connector.js';
+import type { CancelRegistry } from './cancel-registry.js';
+import type { CatalogResolver } from './catalog-resolver.js';
+import { checkStartup, NEWEST_PROTOCOL_MINOR } from './client-startup.js';
+import { SqlState, errorFrame, type SluiceError } from './pg-errors.js';
+import {
+  ResponseTracker,
+  type CommandRecord,
+  type Expectation,
+  type PortalInfo,
+  type Refusal,
+  type StatementInfo,
+} from './response-tracker.js';
+import { ResultMasker, compileMask, type CompiledMask } from './result-masker.js';
+import { SqlSessionFacts } from './sql-facts.js';
+import type { StatementGate, GateVerdict } from './statement-gate.js';
+
+/** Everything a PostgreSQL client connection needs from the agent. */
+export interface PostgresSessionServices {
+  readonly connectionName: string;
+  readonly target: BackendTarget;
+  /** Client-facing TLS; undefined only when plaintext is allowed. */
+  readonly tls: SecureContext | undefined;
+  /** Accept clients without TLS, from loopback addresses only. */
+  readonly allowPlaintextOnLoopback: boolean;
+  readonly maxMessageBytes: number;
+  readonly maxStatementBytes: number;
+  readonly controlPlane: ControlPlaneClient;
+  readonly gate: StatementGate;
+  readonly recorder: Recorder;
+  readonly sessions: SessionRegistry;
+  readonly cancels: CancelRegistry;
+  readonly catalog: CatalogResolver;
+  readonly hashKey: Uint8Array;
+  readonly logger: Logger;
+}
+
+type Phase = 'startup' | 'password' | 'opening' | 'relaying' | 'closed';
+
+/** Inbound messages buffered while a decision is pending; above this we stop reading the client. */
+const INBOX_HIGH_WATER = 256;
+/** A client must finish startup and authentication within this time. */
+const AUTHENTICATION_TIMEOUT_MS = 30_000;
+
+const compiledMasks = new WeakMap<AgentDecision, CompiledMask>();
+
+/**
+ * One client connection through the agent: TLS and startup, the token as password, a session opened
+ * on the control plane, a backend connection with the agent's credentials, then every statement
+ * classified, decided and forwarded — or refused — with results masked per the decision.
+ *
+ * Refusals use a "poison": the refused message is replaced by one the real server must fail (an
+ * unparseable statement carrying a unique token), so the server itself applies PostgreSQL's error
+ * semantics (abort the transaction, skip to Sync, the right ReadyForQuery status). We swap its error
+ * for ours on the way back.
+ */
+export class PostgresSession implements LiveSession {
+  private phase: Phase = 'startup';
+  private client: Socket;
+  private decoder: FrontendDecoder;
+  private readonly inbox: DecodedFrontendMessage[] = [];
+  private draining = false;
+  private readonly peer: string;
+  private readonly logger: Logger;
+
+  private protocolMinor = 0;
+  private clientUser = '';
+  private applicationName = '';
+  private backendParameters: ReadonlyMap<string, string> = new Map();
+
+  private backend: BackendSession | undefined;
+  private backendOut: Buffer[] = [];
+  private readonly backendInbox: BackendFrame[] = [];
+  private backendDraining = false;
+
+  private opened: { sessionId: string; principal: SessionPrincipal; principalKey: string; recorder: SessionRecorder } | undefined;
+  private cancelKey: { processId: number } | undefined;
+  private expiryTimer: NodeJS.Timeout | undefined;
+  private readonly authTimer: NodeJS.Timeout;
+
+  private readonly sqlFacts: SqlSessionFacts;
+  private readonly tracker = new ResponseTracker();
+  private readonly statements = new Map<string, StatementInfo>();
+  private readonly portals = new Map<string, PortalInfo>();
+  /** Masker of the result set being streamed; undefined = forward DataRows untouched. */
+  private currentMasker: ResultMasker | undefined;
+  private readonly poisonNonce = randomBytes(8).toString('hex');
+  private poisonCounter = 0;
+
+  constructor(
+    socket: Socket,
+    private readonly services: PostgresSessionServices,
+  ) {
+    this.client = socket;
+    this.peer = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? 0}`;
+    this.logger = services.logger.child({ connection: services.connectionName, peer: this.peer });
+    this.decoder = new FrontendDecoder({ maxMessageLength: services.maxMessageBytes });
+    this.sqlFacts = new SqlSessionFacts(services.maxStatementBytes);
+    socket.setNoDelay(true);
+    this.attachClient(socket);
+    this.authTimer = setTimeout(
+      () => this.fatal({ severity: 'FATAL', code: SqlState.ProtocolViolation, message: 'authentication timed out' }),
+      AUTHENTICATION_TIMEOUT_MS,
+    );
+  }
+
+  // ── LiveSession ────────────────────────────────────────────────────────────────────────────────
+
+  get sessionId(): string {
+    return this.opened?.sessionId ?? '';
+  }
+
+  get principalId(): string {
+    return this.opened?.principal.id ?? '';
+  }
+
+  get connection(): string {
+    return this.services.connectionName;
+  }
+
+  terminate(reason: string, code: 'revoked' | 'terminated' | 'token_expired' | 'agent_shutdown'): void {
+    const message =
+      code === 'revoked'
+        ? `terminated: this principal's access was revoked (${reason})`
+        : code === 'token_expired'
+          ? 'terminated: the access token expired; reconnect with a new token'
+          : `terminated: ${reason}`;
+    this.close(code, { severity: 'FATAL', code: SqlState.AdminShutdown, message });
+  }
+
+  // ── client side ────────────────────────────────────────────────────────────────────────────────
+
+  private attachClient(socket: Socket): void {
+    socket.on('data', (chunk: Buffer) => this.onClientData(chunk));
+    socket.on('error', (error) => this.logger.debug({ err: error }, 'client socket error'));
+    socket.on('close', () => this.close('client_closed'));
+    socket.on('drain', () => this.backend?.socket.resume());
+  }
+
+  private onClientData(chunk: Buffer): void {
+    if (this.phase === 'closed') return;
+    let messages: DecodedFrontendMessage[];
+    try {
+      messages = this.decoder.push(chunk);
+    } catch (error) {
+      const what = error instanceof DecodeError ? error.code : 'malformed data';
+      this.logger.info({ problem: what }, 'client sent an invalid message');
+      this.fatal({ severity: 'FATAL', code: SqlState.ProtocolViolation, message: `invalid message from the client (${what})` });
+      return;
+    }
+    if (messages.length === 0) return;
+    this.inbox.push(...messages);
+    if (this.inbox.length > INBOX_HIGH_WATER) this.client.pause();
+    void this.drainInbox();
+  }
+
+  private async drainInbox(): Promise<void> {
+    if (this.draining) return;
+    this.draining = true;
+    try {
+      for (let message = this.inbox.shift(); message; message = this.inbox.shift()) {
+        await this.handleClientMessage(message);
+        if (this.phase === 'closed') return;
+      }
+    } catch (error) {
+      this.logger.error({ err: error }, 'internal error while handling a client message');
+      this.fatal({
+        severity: 'FATAL',
+        code: SqlState.InternalError,
+        message: 'internal error in the Sluice agent; the session was closed',
+      });
+    } finally {
+      this.draining = false;
+      this.flushBackend();
+      if (this.phase !== 'closed' && this.inbox.length <= INBOX_HIGH_WATER) this.client.resume();
+    }
+  }
+
+  private async handleClientMessage(message: DecodedFrontendMessage): Promise<void> {
+    switch (this.phase) {
+      case 'startup':
+        this.handleStartupPacket(message);
+        return;
+      case 'password':
+        await this.handlePassword(message);
+        return;
+      case 'opening':
+        // Authentication is in flight; nothing else may arrive (the decoder would have queued it).
+        this.fatal({ severity: 'FATAL', code: SqlState.ProtocolViolation, message: 'message received before authentication finished' });
+        return;
+      case 'relaying':
+        await this.relay(message);
+        return;
+      case 'closed':
+        return;
+    }
+  }
+
+  private handleStartupPacket(message: DecodedFrontendMessage): void {
+    switch (message.kind) {
+      case 'SSLRequest':
+        if (this.services.tls && !(this.client instanceof TLSSocket)) {
+          this.client.write(encodeSSLResponse(true));
+          this.upgradeToTls(undefined);
+        } else this.client.write(encodeSSLResponse(false));
+        return;
+      case 'GSSENCRequest':
+        this.client.write(encodeGSSENCResponse(false));
+        return;
+      case 'DirectTLS':
+        if (!this.services.tls || this.client instanceof TLSSocket) {
+          this.close('protocol_error');
+          return;
+        }
+        this.upgradeToTls(message.raw);
+        return;
+      case 'CancelRequest': {
+        const target = this.services.cancels.resolve(message.processId, message.secretKey);
+        if (target) sendCancel(target, this.logger);
+        this.close('cancel_request');
+        return;
+      }
+      case 'StartupMessage':
+        this.handleStartupMessage(message);
+        return;
+      default:
+        this.fatal({ severity: 'FATAL', code: SqlState.ProtocolViolation, message: `expected a startup packet, got ${message.kind}` });
+    }
+  }
+
+  private upgradeToTls(alreadyRead: Buffer | undefined): void {
+    const tls = this.services.tls;
+    if (!tls) return;
+    const plain = this.client;
+    plain.removeAllListeners('data');
+    plain.removeAllListeners('close');
+    plain.removeAllListeners('drain');
+    if (alreadyRead) plain.unshift(alreadyRead);
+    const secure = new TLSSocket(plain, { isServer: true, secureContext: tls, ALPNProtocols: ['postgresql'] });
+    secure.once('secure', () => {
+      // Direct TLS (PostgreSQL 17) must negotiate ALPN "postgresql" (protocol-flow "SSL Session Encryption").
+      if (alreadyRead && secure.alpnProtocol !== 'postgresql') this.close('protocol_error');
+    });
+    this.client = secure;
+    this.decoder = new FrontendDecoder({ maxMessageLength: this.services.maxMessageBytes });
+    this.attachClient(secure);
+  }
+
+  private handleStartupMessage(startup: StartupMessage): void {
+    const secure = this.client instanceof TLSSocket;
+    if (!secure && !(this.services.allowPlaintextOnLoopback && isLoopbackPeer(this.client.remoteAddress))) {
+      this.fatal({
+        severity: 'FATAL',
+        code: SqlState.InvalidAuthorizationSpecification,
+        message: 'TLS is required: the access token is sent as a password',
+        hint: 'Connect with sslmode=require.',
+      });
+      return;
+    }
+    const checked = checkStartup(startup, { name: this.services.connectionName, database: this.services.target.database });
+    if (!checked.ok) {
+      this.fatal(checked.error);
+      return;
+    }
+    this.protocolMinor = checked.protocolMinor;
+    this.clientUser = checked.clientUser;
+    this.applicationName = checked.applicationName;
+    this.backendParameters = checked.backendParameters;
+    const negotiate = requiresProtocolNegotiation(startup, NEWEST_PROTOCOL_MINOR);
+    if (negotiate) this.client.write(encodeBackendMessage(negotiate));
+    this.decoder.setPhase('messages');
+    this.phase = 'password';
+    this.client.write(encodeBackendMessage({ kind: 'AuthenticationCleartextPassword' }));
+  }
+
+  private async handlePassword(message: DecodedFrontendMessage): Promise<void> {
+    if (message.kind !== 'AuthenticationResponse') {
+      this.fatal({ severity: 'FATAL', code: SqlState.ProtocolViolation, message: 'expected a password message' });
+      return;
+    }
+    let token: string;
+    try {
+      token = readPasswordMessage(message);
+    } catch {
+      this.fatal({ severity: 'FATAL', code: SqlState.ProtocolViolation, message: 'malformed password message' });
+      return;
+    }
+    this.phase = 'opening';
+    let result;
+    try {
+      result = await this.services.controlPlane.openSession({
+        connection: this.services.connectionName,
+        token,
+        clientAddress: this.peer,
+        clientApplication: this.applicationName,
+        clientUser: this.clientUser,
+      });
+    } catch (error) {
+      this.logger.warn({ err: (error as Error).message }, 'session not opened: no answer from the control plane');
+      this.fatal({
+        severity: 'FATAL',
+        code: SqlState.CannotConnectNow,
+        message: 'Sluice cannot reach its control plane right now; try again shortly',
+      });
+      return;
+    }
+    if (this.isClosed()) return;
+    if (!result.opened) {
+      this.logger.info({ code: result.code }, 'session refused');
+      const code = result.code === 'invalid_token' ? SqlState.InvalidPassword : SqlState.InvalidAuthorizationSpecification;
+      this.fatal({ severity: 'FATAL', code, message: result.message });
+      return;
+    }
+
+    const { sessionId, principal, tokenExpiresAt } = result;
+    const recorder = this.services.recorder.forSession(sessionId);
+    this.opened = { sessionId, principal, principalKey: DecisionCache.principalKey(principal), recorder };
+    recorder.record('session.opened', {
+      protocol: 'postgres',
+      connection: this.services.connectionName,
+      clientAddress: this.peer,
+      clientApplication: this.applicationName,
+      clientUser: this.clientUser,
+      principal: {
+        id: principal.id,
+        kind: principal.kind,
+        displayName: principal.displayName,
+        groups: principal.groups,
+        roles: principal.roles,
+        appId: principal.appId,
+      },
+    });
+
+    let backend: BackendSession;
+    try {
+      backend = await connectBackend(this.services.target, this.backendParameters);
+    } catch (error) {
+      const detail = error instanceof BackendConnectError ? error.message : 'unexpected error';
+      this.logger.warn({ problem: detail }, 'could not connect to the target database');
+      this.close('backend_unavailable', {
+        severity: 'FATAL',
+        code: SqlState.ConnectionFailure,
+        message: 'the target database is unavailable',
+      });
+      return;
+    }
+    if (this.isClosed()) {
+      backend.socket.destroy();
+      return;
+    }
+    clearTimeout(this.authTimer);
+    this.backend = backend;
+    const key = this.services.cancels.issue(
+      { host: this.services.target.host, port: this.services.target.port, processId: backend.processId, secretKey: backend.secretKey },
+      this.protocolMinor >= 2 ? 32 : 4,
+    );
+    this.cancelKey = { processId: key.processId };
+    this.services.sessions.add(this);
+    this.scheduleExpiry(tokenExpiresAt);
+
+    this.client.cork();
+    this.client.write(encodeBackendMessage({ kind: 'AuthenticationOk' }));
+    for (const frame of backend.parameterFrames) this.client.write(frame);
+    this.client.write(encodeBackendMessage({ kind: 'BackendKeyData', processId: key.processId, secretKey: key.secretKey }));
+    this.client.write(encodeBackendMessage({ kind: 'ReadyForQuery', status: 'I' }));
+    this.client.uncork();
+
+    this.phase = 'relaying';
+    this.logger.info({ sessionId, principalId: principal.id }, 'postgres session started');
+    this.attachBackend(backend);
+  }
+
+  private scheduleExpiry(expiresAt: Date): void {
+    const delay = expiresAt.getTime() - Date.now();
+    // setTimeout holds at most ~24.8 days; tokens never live that long.
+    this.expiryTimer = setTimeout(() => this.terminate('token expired', 'token_expired'), Math.max(0, Math.min(delay, 2 ** 31 - 1)));
+  }
+
+  // ── relaying: client → backend ───────────────────────────────────────────────────────────────────
+
+  private async relay(message: DecodedFrontendMessage): Promise<void> {
+    switch (message.kind) {
+      case 'Query':
+        await this.relayQuery(message.sql, message.raw);
+        return;
+      case 'Parse':
+        await this.relayParse(message.name, message.sql, message.raw);
+        return;
+      case 'Bind':
+        this.relayBind(message.portal, message.statement, message.resultFormats, message.raw);
+        return;
+      case 'Describe':
+        this.toBackend(message.raw);
+        this.tracker.expect({ kind: 'describe', target: message.target, name: message.name, internal: false });
+        return;
+      case 'Execute':
+        this.relayExecute(message.portal, message.raw);
+        return;
+      case 'Close':
+        if (message.target === 'S') this.statements.delete(message.name);
+        else this.portals.delete(message.name);
+        this.toBackend(message.raw);
+        this.tracker.expect({ kind: 'close' });
+        return;
+      case 'Sync':
+        this.toBackend(message.raw);
+        this.tracker.expect({ kind: 'sync' });
+        this.portals.delete('');
+        return;
+      case 'Flush':
+      case 'CopyData':
+      case 'CopyDone':
+      case 'CopyFail':
+        this.toBackend(message.raw);
+        return;
+      case 'FunctionCall':
+        // The fast-path function call interface bypasses SQL entirely: always refused.
+        this.poisonQuery(
+          this.refusal({
+            severity: 'ERROR',
+            code: SqlState.FeatureNotSupported,
+            message: 'the function-call protocol message is not supported',
+          }),
+        );
+        return;
+      case 'Terminate':
+        this.toBackend(message.raw);
+        this.flushBackend();
+        this.close('client_closed');
+        return;
+      case 'AuthenticationResponse':
+      case 'SSLRequest':
+      case 'GSSENCRequest':
+      case 'CancelRequest':
+      case 'StartupMessage':
+      case 'DirectTLS':
+        this.fatal({ severity: 'FATAL', code: SqlState.ProtocolViolation, message: `unexpected ${message.kind} after startup` });
+        return;
+    }
+  }
+
+  private async relayQuery(sql: string, raw: Buffer): Promise<void> {
+    const facts = this.sqlFacts.facts(sql);
+    const verdict = await this.decideAll(facts, 'query');
+    if (!verdict.allowed) {
+      this.poisonQuery(this.refusal(verdict.error), facts);
+      return;
+    }
+    this.toBackend(raw);
+    this.tracker.expect({
+      kind: 'query',
+      mask: verdict.mask,
+      commands: facts.map((f) => ({ text: f.text, startedAt: Date.now() })),
+      refusal: undefined,
+      completed: 0,
+    });
+  }
+
+  private async relayParse(name: string, sql: string, raw: Buffer): Promise<void> {
+    const facts = this.sqlFacts.facts(sql);
+    const verdict = await this.decideAll(facts, 'parse');
+    const command = { text: sql, startedAt: Date.now() };
+    if (!verdict.allowed) {
+      // PostgreSQL would not create the statement: forget any earlier one of that name too.
+      this.statements.delete(name);
+      const refusal = this.refusal(verdict.error);
+      this.toBackend(encodeFrontendMessage({ kind: 'Parse', name: '', sql: poisonSql(refusal), parameterTypes: [] }));
+      this.tracker.expect({ kind: 'parse', refusal, command });
+      return;
+    }
+    this.statements.set(name, { facts, mask: verdict.mask });
+    this.toBackend(raw);
+    this.tracker.expect({ kind: 'parse', refusal: undefined, command });
+  }
+
+  private relayBind(portal: string, statementName: string, resultFormats: readonly number[], raw: Buffer): void {
+    // Only statements Parsed through us are known (with their decision and mask). SQL PREPARE shares
+    // the name space, but binding those at the protocol level would skip masking: refuse them.
+    const statement = this.statements.get(statementName);
+    if (!statement) {
+      this.poisonBind(
+        this.refusal({
+          severity: 'ERROR',
+          code: SqlState.InsufficientPrivilege,
+          message: `prepared statement "${statementName}" was not decided by Sluice`,
+        }),
+      );
+      return;
+    }
+    if (statement.mask && resultFormats.some((format) => format !== 0)) {
+      this.poisonBind(
+        this.refusal({
+          severity: 'ERROR',
+          code: SqlState.FeatureNotSupported,
+          message: 'this result is masked and must be requested in text format',
+          hint: 'Ask your driver for text results (e.g. no binary transfer for this query).',
+        }),
+      );
+      return;
+    }
+    this.portals.set(portal, { statement, resultFormats });
+    this.toBackend(raw);
+    this.tracker.expect({ kind: 'bind', refusal: undefined });
+  }
+
+  private relayExecute(portalName: string, raw: Buffer): void {
+    const portal = this.portals.get(portalName);
+    if (!portal) {
+      this.poisonBind(
+        this.refusal({
+          severity: 'ERROR',
+          code: SqlState.InsufficientPrivilege,
+          message: `portal "${portalName}" was not bound through Sluice`,
+        }),
+      );
+      return;
+    }
+    const columns = portal.columns ?? withFormats(portal.statement.columns, portal.resultFormats);
+    if (portal.statement.mask && !columns) {
+      // We must know the columns to mask the rows: ask the server, and keep its answer to ourselves.
+      this.toBackend(encodeFrontendMessage({ kind: 'Describe', target: 'P', name: portalName }));
+      this.tracker.expect({ kind: 'describe', target: 'P', name: portalName, internal: true });
+    }
+    this.toBackend(raw);
+    this.tracker.expect({
+      kind: 'execute',
+      portal,
+      command: { text: portal.statement.facts.map((f) => f.text).join('; '), startedAt: Date.now() },
+      rows: 0,
+    });
+  }
+
+  /** Decides every statement of a message; any refusal refuses the whole message (nothing of it runs). */
+  private async decideAll(
+    facts: readonly CommandFacts[],
+    via: 'query' | 'parse',
+  ): Promise<{ allowed: true; mask: CompiledMask | undefined } | { allowed: false; error: SluiceError }> {
+    const opened = this.opened;
+    if (!opened) return { allowed: false, error: { severity: 'ERROR', code: SqlState.InternalError, message: 'no session' } };
+    const masks: CompiledMask[] = [];
+    for (const command of facts) {
+      opened.recorder.record('command.received', {
+        via,
+        text: command.text,
+        classes: command.classes,
+        tables: command.tables,
+        tablesWritten: command.tablesWritten,
+        functions: command.functions,
+        hasWhere: command.hasWhere,
+      });
+      const verdict: GateVerdict = await this.services.gate.decide(
+        {
+          sessionId: opened.sessionId,
+          principal: opened.principal,
+          principalKey: opened.principalKey,
+          connection: this.services.connectionName,
+        },
+        command,
+      );
+      const decision = verdict.decision;
+      opened.recorder.record('command.decided', {
+        effect: verdict.allowed ? decision?.effect : (decision?.effect ?? 'refused'),
+        ruleIds: decision?.ruleIds ?? [],
+        reason: verdict.allowed ? decision?.reason : verdict.error.message,
+        policyVersion: decision?.policyVersion ?? '',
+        cached: verdict.cached,
+      });
+      if (!verdict.allowed) return { allowed: false, error: verdict.error };
+      if (verdict.decision.effect === 'mask' && verdict.decision.maskPlan) {
+        if (command.classes.some((c) => c === 'sql.copy.out' || c === 'sql.copy.file' || c === 'sql.copy.program')) {
+          return {
+            allowed: false,
+            error: {
+              severity: 'ERROR',
+              code: SqlState.FeatureNotSupported,
+              message: 'COPY of data that must be masked is not supported; use SELECT',
+            },
+          };
+        }
+        masks.push(this.compiled(verdict.decision));
+      }
+    }
+    return { allowed: true, mask: masks.length === 0 ? undefined : masks.length === 1 ? masks[0] : mergeCompiled(masks) };
+  }
+
+  private compiled(decision: AgentDecision): CompiledMask {
+    let mask = compiledMasks.get(decision);
+    if (!mask) {
+      if (!decision.maskPlan) throw new Error('mask decision without a plan');
+      mask = compileMask(decision.maskPlan, this.services.hashKey);
+      compiledMasks.set(decision, mask);
+    }
+    return mask;
+  }
+
+  private refusal(error: SluiceError): Refusal {
+    this.poisonCounter += 1;
+    return { token: `sluice_refused_${this.poisonNonce}_${this.poisonCounter}`, error };
+  }
+
+  /** Replace a simple-protocol message by a Query the server must fail. */
+  private poisonQuery(refusal: Refusal, facts: readonly CommandFacts[] = []): void {
+    this.toBackend(encodeFrontendMessage({ kind: 'Query', sql: poisonSql(refusal) }));
+    this.tracker.expect({
+      kind: 'query',
+      mask: undefined,
+      commands: facts.map((f) => ({ text: f.text, startedAt: Date.now() })),
+      refusal,
+      completed: 0,
+    });
+  }
+
+  /** Replace an extended-protocol Bind/Execute by a Bind of a statement that cannot exist. */
+  private poisonBind(refusal: Refusal): void {
+    this.toBackend(
+      encodeFrontendMessage({
+        kind: 'Bind',
+        portal: '',
+        statement: refusal.token,
+        parameterFormats: [],
+        parameters: [],
+        resultFormats: [],
+      }),
+    );
+    this.tracker.expect({ kind: 'bind', refusal });
+  }
+
+  private toBackend(frame: Buffer): void {
+    this.backendOut.push(frame);
+  }
+
+  private flushBackend(): void {
+    const backend = this.backend;
+    if (!backend || this.backendOut.length === 0) return;
+    const out = Buffer.concat(this.backendOut);
+    this.backendOut = [];
+    if (!backend.socket.write(out)) {
+      this.client.pause();
+      backend.socket.once('drain', () => this.client.resume());
+    }
+  }
+
+  // ── relaying: backend → client ──────────────────────────────────────────────────────────────────
+
+  private attachBackend(backend: BackendSession): void {
+    const { socket } = backend;
+    socket.on('data', (chunk: Buffer) => this.onBackendData(chunk));
+    socket.on('error', (error) => this.logger.debug({ err: error }, 'backend socket error'));
+    socket.on('close', () => this.close('backend_closed'));
+    socket.on('drain', () => this.client.resume());
+    if (backend.pending.length > 0) this.backendInbox.push(...backend.pending);
+    socket.resume();
+    void this.drainBackendInbox();
+  }
+
+  private onBackendData(chunk: Buffer): void {
+    if (this.phase === 'closed' || !this.backend) return;
+    try {
+      this.backendInbox.push(...this.backend.decoder.push(chunk));
+    } catch (error) {
+      this.logger.warn({ problem: (error as Error).message }, 'malformed data from the target database');
+      this.fatal({ severity: 'FATAL', code: SqlState.ProtocolViolation, message: 'the target database sent malformed data' });
+      return;
+    }
+    void this.drainBackendInbox();
+  }
+
+  private async drainBackendInbox(): Promise<void> {
+    if (this.backendDraining) return;
+    this.backendDraining = true;
+    const out: Buffer[] = [];
+    try {
+      for (let frame = this.backendInbox.shift(); frame; frame = this.backendInbox.shift()) {
+        if (frame.type === BackendMessageCode.RowDescription && this.needsCatalog(frame)) {
+          // Column origins must be resolved before any row of this result is forwarded.
+          this.writeClient(out);
+          out.length = 0;
+          this.backend?.socket.pause();
+          await this.loadCatalog(frame);
+          this.backend?.socket.resume();
+        }
+        const written = this.handleBackendFrame(frame);
+        if (written) out.push(written);
+        if (this.phase === 'closed') return;
+      }
+    } catch (error) {
+      this.logger.error({ err: error }, 'internal error while relaying results');
+      this.fatal({
+        severity: 'FATAL',
+        code: SqlState.InternalError,
+        message: 'internal error in the Sluice agent; the session was closed',
+      });
+    } finally {
+      this.backendDraining = false;
+      this.writeClient(out);
+    }
+  }
+
+  private writeClient(out: readonly Buffer[]): void {
+    if (out.length === 0 || this.phase === 'closed') return;
+    const data = Buffer.concat(out);
+    if (!this.client.write(data)) this.backend?.socket.pause();
+  }
+
+  /** One backend frame → what the client gets (undefined: swallowed). */
+  private handleBackendFrame(frame: BackendFrame): Buffer | undefined {
+    const head = this.tracker.head;
+    switch (frame.type) {
+      case BackendMessageCode.DataRow:
+        if (head?.kind === 'execute') {
+          head.rows += 1;
+          if (head.portal.statement.mask && !this.currentMasker)
+            this.currentMasker = this.executeMasker(head.portal, head.portal.statement.mask);
+        }
+        return this.currentMasker ? this.currentMasker.rewrite(frame) : frame.raw;
+      case BackendMessageCode.RowDescription:
+        return this.onRowDescription(frame, head);
+      case BackendMessageCode.NoData:
+        if (head?.kind === 'describe') {
+          this.tracker.shift();
+          this.storeColumns(head, []);
+          return head.internal ? undefined : frame.raw;
+        }
+        return frame.raw;
+      case BackendMessageCode.ParameterDescription:
+        return frame.raw;
+      case BackendMessageCode.ParseComplete:
+      case BackendMessageCode.BindComplete:
+      case BackendMessageCode.CloseComplete:
+        this.tracker.shift();
+        return frame.raw;
+      case BackendMessageCode.CommandComplete:
+      case BackendMessageCode.EmptyQueryResponse:
+      case BackendMessageCode.PortalSuspended:
+        this.onCommandComplete(frame, head);
+        return frame.raw;
+      case BackendMessageCode.ErrorResponse:
+        return this.onErrorResponse(frame, head);
+      case BackendMessageCode.ReadyForQuery:
+        this.currentMasker = undefined;
+        if (head?.kind === 'query' || head?.kind === 'sync') this.tracker.shift();
+        return frame.raw;
+      case BackendMessageCode.ParameterStatus:
+        this.checkParameterStatus(frame);
+        return frame.raw;
+      case BackendMessageCode.BackendKeyData:
+      case BackendMessageCode.Authentication:
+        this.fatal({ severity: 'FATAL', code: SqlState.ProtocolViolation, message: 'the target database sent an unexpected message' });
+        return undefined;
+      default:
+        // NoticeResponse, NotificationResponse, Copy*: forwarded as they are.
+        return frame.raw;
+    }
+  }
+
+  private onRowDescription(frame: BackendFrame, head: Expectation | undefined): Buffer | undefined {
+    const message = decodeBackendMessage(frame);
+    if (message.kind !== 'RowDescription') return frame.raw;
+    if (head?.kind === 'describe') {
+      this.tracker.shift();
+      this.storeColumns(head, message.columns);
+      return head.internal ? undefined : frame.raw;
+    }
+    const mask = head?.kind === 'query' ? head.mask : head?.kind === 'execute' ? head.portal.statement.mask : undefined;
+    this.currentMasker = mask ? this.maskerFor(message.columns, mask) : undefined;
+    return frame.raw;
+  }
+
+  private storeColumns(describe: Extract<Expectation, { kind: 'describe' }>, columns: readonly ColumnDescription[]): void {
+    if (describe.target === 'S') {
+      const statement = this.statements.get(describe.name);
+      if (statement) statement.columns = columns;
+    } else {
+      const portal = this.portals.get(describe.name);
+      if (portal) portal.columns = columns;
+    }
+  }
+
+  /**
+   * Execute sends no RowDescription: its rows are masked with the portal's described columns. We
+   * made sure they are known (an internal Describe) before forwarding the Execute; if they are not,
+   * every value is redacted rather than guessed at.
+   */
+  private executeMasker(portal: PortalInfo, mask: CompiledMask): ResultMasker {
+    const columns = portal.columns ?? withFormats(portal.statement.columns, portal.resultFormats);
+    if (columns) return this.maskerFor(columns, mask);
+    this.logger.error('masked rows without a known row description; redacting every value');
+    return ResultMasker.redactAll();
+  }
+
+  private maskerFor(columns: readonly ColumnDescription[], mask: CompiledMask): ResultMasker {
+    const refs: (ColumnRef | undefined)[] = columns.map((c) =>
+      c.tableOid === 0 ? undefined : this.services.catalog.cached(c.tableOid, c.columnAttr),
+    );
+    return ResultMasker.forColumns(columns, refs, mask);
+  }
+
+  private needsCatalog(frame: BackendFrame): boolean {
+    const head = this.tracker.head;
+    const mask =
+      head?.kind === 'query'
+        ? head.mask
+        : head?.kind === 'execute'
+          ? head.portal.statement.mask
+          : head?.kind === 'describe'
+            ? this.describedMask(head)
+            : undefined;
+    if (!mask) return false;
+    const message = decodeBackendMessage(frame);
+    return (
+      message.kind === 'RowDescription' && message.columns.some((c) => c.tableOid !== 0 && !this.services.catalog.isCached(c.tableOid))
+    );
+  }
+
+  private describedMask(describe: Extract<Expectation, { kind: 'describe' }>): CompiledMask | undefined {
+    return describe.target === 'S' ? this.statements.get(describe.name)?.mask : this.portals.get(describe.name)?.statement.mask;
+  }
+
+  private async loadCatalog(frame: BackendFrame): Promise<void> {
+    const message = decodeBackendMessage(frame);
+    if (message.kind !== 'RowDescription') return;
+    try {
+      await this.services.catalog.load(message.columns.map((c) => c.tableOid));
+    } catch (error) {
+      // Unresolved columns are treated as of unknown origin: every detector applies (fail closed).
+      this.logger.warn({ problem: (error as Error).message }, 'catalog lookup failed; masking by content only');
+    }
+  }
+
+  private onCommandComplete(frame: BackendFrame, head: Expectation | undefined): void {
+    this.currentMasker = undefined;
+    const tag =
+      frame.type === BackendMessageCode.CommandComplete
+        ? readTag(frame)
+        : frame.type === BackendMessageCode.EmptyQueryResponse
+          ? 'EMPTY'
+          : 'SUSPENDED';
+    if (head?.kind === 'query') {
+      const command = head.commands[head.completed];
+      head.completed += 1;
+      if (command) this.recordCompletion(command, { tag });
+    } else if (head?.kind === 'execute') {
+      this.tracker.shift();
+      this.recordCompletion(head.command, { tag, rows: head.rows });
+    }
+  }
+
+  private onErrorResponse(frame: BackendFrame, head: Expectation | undefined): Buffer | undefined {
+    const message = decodeBackendMessage(frame) as ErrorResponseMessage;
+    this.currentMasker = undefined;
+    const refusal = this.tracker.pendingRefusals().find((r) => message.message.includes(r.token));
+    let out = frame.raw;
+    if (refusal) out = errorFrame(refusal.error);
+    else if (this.headMask(head)) {
+      // Errors can quote row values ("invalid input syntax for type integer: \"alice@…\""): when the
+      // result is masked, keep only the SQLSTATE.
+      out = errorFrame({
+        severity: 'ERROR',
+        code: message.code as SqlState,
+        message: `the statement failed (SQLSTATE ${message.code}); details are hidden because its results are masked`,
+      });
+    }
+    if (message.severity === 'FATAL' || message.severity === 'PANIC') {
+      this.writeClient([out]);
+      this.close('backend_closed');
+      return undefined;
+    }
+    const code = refusal ? refusal.error.code : message.code;
+    if (head?.kind === 'query') {
+      const command = head.commands[head.completed];
+      head.completed += 1;
+      if (command) this.recordCompletion(command, { error: code, refused: refusal !== undefined });
+    } else if (head) {
+      // Extended protocol: the failing message and everything after it up to Sync are skipped.
+      const failed = this.tracker.shift();
+      const skipped = this.tracker.skipToSync();
+      for (const e of [failed, ...skipped]) {
+        if (e?.kind === 'execute' || e?.kind === 'parse') this.recordCompletion(e.command, { error: code, refused: refusal !== undefined });
+      }
+    }
+    return out;
+  }
+
+  private headMask(head: Expectation | undefined): CompiledMask | undefined {
+    return head?.kind === 'query' ? head.mask : head?.kind === 'execute' ? head.portal.statement.mask : undefined;
+  }
+
+  /**
+   * The classifier reads SQL as UTF-8 with standard_conforming_strings on; if either changes (e.g.
+   * through set_config()), a statement could hide another one from it. End the session (fail closed).
+   */
+  private checkParameterStatus(frame: BackendFrame): void {
+    const message = decodeBackendMessage(frame);
+    if (message.kind !== 'ParameterStatus') return;
+    const unsafe =
+      (message.name === 'standard_conforming_strings' && message.value !== 'on') ||
+      (message.name === 'client_encoding' && message.value.toUpperCase() !== 'UTF8');
+    if (unsafe) {
+      this.logger.warn(
+        { parameter: message.name, value: message.value },
+        'session changed a setting the classifier depends on; closing it',
+      );
+      this.close('unsafe_setting', {
+        severity: 'FATAL',
+        code: SqlState.InsufficientPrivilege,
+        message: `${message.name} = ${message.value} is not allowed through Sluice (statements could no longer be classified safely)`,
+      });
+    }
+  }
+
+  private recordCompletion(command: CommandRecord, outcome: { tag?: string; rows?: number; error?: string; refused?: boolean }): void {
+    this.opened?.recorder.record('command.completed', { text: command.text, durationMs: Date.now() - command.startedAt, ...outcome });
+  }
+
+  // ── teardown ─────────────────────────────────────────────────────────────────────────────────────
+
+  /** Reads the phase through a call so TypeScript does not narrow it across awaits. */
+  private isClosed(): boolean {
+    return this.phase === 'closed';
+  }
+
+  private fatal(error: SluiceError): void {
+    this.close('error', error);
+  }
+
+  private close(reason: string, error?: SluiceError): void {
+    if (this.phase === 'closed') return;
+    this.phase = 'closed';
+    clearTimeout(this.authTimer);
+    clearTimeout(this.expiryTimer);
+    if (error) {
+      this.client.end(errorFrame(error));
+    } else this.client.end();
+    setTimeout(() => this.client.destroy(), 1_000).unref();
+    this.backend?.socket.end(encodeFrontendMessage({ kind: 'Terminate' }));
+    this.backend?.socket.destroy();
+    if (this.cancelKey) this.services.cancels.release(this.cancelKey.processId);
+    const opened = this.opened;
+    if (opened) {
+      this.services.sessions.remove(opened.sessionId);
+      opened.recorder.record('session.closed', { reason, ...(error ? { code: error.code } : {}) });
+      this.services.controlPlane.closeSession(opened.sessionId, reason).catch((e: unknown) => {
+        this.logger.debug({ err: (e as Error).message }, 'could not report the session closed');
+      });
+      this.logger.info({ sessionId: opened.sessionId, reason }, 'postgres session ended');
+    }
+  }
+}
+
+function poisonSql(refusal: Refusal): string {
+  return refusal.token;
+}
+
+function withFormats(
+  columns: readonly ColumnDescription[] | undefined,
+  formats: readonly number[],
+): readonly ColumnDescription[] | undefined {
+  if (!columns) return undefined;
+  return columns.map((column, i) => ({
+    ...column,
+    format: formats.length === 0 ? 0 : formats.length === 1 ? (formats[0] ?? 0) : (formats[i] ?? 0),
+  }));
+}
+
+function readTag(frame: BackendFrame): string {
+  const message = decodeBackendMessage(frame);
+  return message.kind === 'CommandComplete' ? message.tag : '';
+}
+
+function mergeCompiled(masks: readonly CompiledMask[]): CompiledMask {
+  // Several masked statements in one Query: apply the first column rule that names a column, and
+  // every detector of every plan.
+  return {
+    matcher: {
+      forColumn: (ref) => masks.map((m) => m.matcher.forColumn(ref)).find((f) => f !== undefined),
+      scanText: (value) => masks.reduce((text, m) => m.matcher.scanText(text), value),
+      scansText: masks.some((m) => m.matcher.scansText),
+    },
+    unknownProvenance: {
+      forColumn: (ref) => masks.map((m) => m.unknownProvenance.forColumn(ref)).find((f) => f !== undefined),
+      scanText: (value) => masks.reduce((text, m) => m.unknownProvenance.scanText(text), value),
+      scansText: true,
+    },
+  };
+}
+
+function isLoopbackPeer(address: string | undefined): boolean {
+  if (!address) return false;
+  if (address === '::1') return true;
+  const v4 = address.startsWith('::ffff:') ? address.slice(7) : address;
+  return isIP(v4) === 4 && v4.startsWith('127.');
+}
+
+/** Sends a CancelRequest with the real backend key on a fresh connection (PostgreSQL sends no reply). */
+function sendCancel(target: { host: string; port: number; processId: number; secretKey: Buffer }, logger: Logger): void {
+  void import('node:net').then(({ connect }) => {
+    const socket = connect({ host: target.host, port: target.port }, () => {
+      socket.end(encodeFrontendMessage({ kind: 'CancelRequest', processId: target.processId, secretKey: target.secretKey }));
+    });
+    socket.on('error', (error) => logger.debug({ err: error }, 'cancel request to the database failed'));
+    socket.setTimeout(5_000, () => socket.destroy());
+  });
+}

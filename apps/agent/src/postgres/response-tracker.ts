@@ -1,0 +1,91 @@
+import type { ColumnDescription } from '@sluice/postgres-wire';
+import type { CommandFacts } from '../link/link-types.js';
+import type { SluiceError } from './pg-errors.js';
+import type { CompiledMask } from './result-masker.js';
+
+/** A statement as the session knows it: what it is, and how its results must be masked. */
+export interface StatementInfo {
+  readonly facts: readonly CommandFacts[];
+  /** Undefined: results pass untouched. */
+  readonly mask: CompiledMask | undefined;
+  /** From Describe(S): the columns (text format). */
+  columns?: readonly ColumnDescription[] | undefined;
+}
+
+export interface PortalInfo {
+  readonly statement: StatementInfo;
+  readonly resultFormats: readonly number[];
+  /** From Describe(P) (formats as bound). */
+  columns?: readonly ColumnDescription[] | undefined;
+}
+
+/** Everything needed to record a command's completion. */
+export interface CommandRecord {
+  readonly text: string;
+  readonly startedAt: number;
+}
+
+/**
+ * What the backend will answer, in order. Every client message we forward that the server answers
+ * pushes one of these; every backend response is attributed to the head. After an ErrorResponse the
+ * server skips everything up to the next Sync, and so do we.
+ * https://www.postgresql.org/docs/current/protocol-flow.html#PROTOCOL-FLOW-EXT-QUERY
+ */
+export type Expectation =
+  | {
+      readonly kind: 'query';
+      readonly mask: CompiledMask | undefined;
+      readonly commands: readonly CommandRecord[];
+      /** Set when the Query was replaced by a poison that makes the server fail it. */
+      readonly refusal: Refusal | undefined;
+      completed: number;
+    }
+  | { readonly kind: 'parse'; readonly refusal: Refusal | undefined; readonly command: CommandRecord }
+  | { readonly kind: 'bind'; readonly refusal: Refusal | undefined }
+  | { readonly kind: 'describe'; readonly target: 'S' | 'P'; readonly name: string; readonly internal: boolean }
+  | { readonly kind: 'execute'; readonly portal: PortalInfo; readonly command: CommandRecord; rows: number }
+  | { readonly kind: 'close' }
+  | { readonly kind: 'sync' };
+
+/** A refused command, and the unique token its poison carries so we can recognise the server's error. */
+export interface Refusal {
+  readonly token: string;
+  readonly error: SluiceError;
+}
+
+export class ResponseTracker {
+  private readonly queue: Expectation[] = [];
+
+  expect(expectation: Expectation): void {
+    this.queue.push(expectation);
+  }
+
+  get head(): Expectation | undefined {
+    return this.queue[0];
+  }
+
+  shift(): Expectation | undefined {
+    return this.queue.shift();
+  }
+
+  /** After an error in the extended protocol: drop what the server will skip, up to the next Sync. */
+  skipToSync(): Expectation[] {
+    const skipped: Expectation[] = [];
+    while (this.queue.length > 0 && this.queue[0]?.kind !== 'sync') {
+      const next = this.queue.shift();
+      if (next) skipped.push(next);
+    }
+    return skipped;
+  }
+
+  /** Refusals still waiting for their poison error (to recognise it by token). */
+  pendingRefusals(): Refusal[] {
+    const refusals: Refusal[] = [];
+    for (const e of this.queue) if ((e.kind === 'query' || e.kind === 'parse' || e.kind === 'bind') && e.refusal) refusals.push(e.refusal);
+    return refusals;
+  }
+
+  get length(): number {
+    return this.queue.length;
+  }
+}
