@@ -21,8 +21,8 @@ export default defineConfig({
     exclude: ['**/node_modules/**', '**/dist/**'],
     globalSetup: ['./vitest.global-setup.ts'],
     pool: 'forks',
-    testTimeout: 60_000,
-    hookTimeout: 120_000,
+    testTimeout: 120_000,
+    hookTimeout: 240_000,
     // Integration tests start real processes; two cores cannot take many at once.
     maxWorkers: 2,
   },

@@ -3,7 +3,7 @@
 import { execFileSync } from 'node:child_process';
 import { Metadata, credentials, status as GrpcStatus, type ServiceError } from '@grpc/grpc-js';
 import { AGENT_KEY_METADATA, loadAgentLinkPackage, type AgentMessage, type ControlMessage__Output } from '@sluice/contract';
-import { createTestDatabase, waitFor, type ManagedProcess, type TestDatabase } from '@sluice/testing';
+import { createTestDatabase, freePort, waitFor, type ManagedProcess, type TestDatabase } from '@sluice/testing';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -31,15 +31,15 @@ interface ConnectionJson {
   listenAddress: string;
 }
 
-const HEARTBEAT_MS = 200;
+const HEARTBEAT_MS = 500;
 const generateKey = (): string => execFileSync(process.execPath, [CONTROL_PLANE_CLI, 'agent-key', 'generate'], { encoding: 'utf8' }).trim();
 
-const AGENT_YAML = `
+const agentYaml = (listenPort: number) => `
 agent: { segment: seg-a }
 connections:
   - name: orders-db
     protocol: postgres
-    listen: "127.0.0.1:16432"
+    listen: "127.0.0.1:${listenPort}"
     target: { host: 127.0.0.1, port: 5432, database: orders }
     credentials: { username: app, password: { env: ORDERS_PASSWORD } }
     tags: { env: prod, team: payments }
@@ -73,18 +73,19 @@ describe('agent link', () => {
   });
 
   it('shows a connected agent online with the connections it serves, and never the credentials', async () => {
+    const listenPort = await freePort();
     const agent = await startAgent({
       agentId: 'agent-a',
       grpcPort: controlPlane.grpcPort,
       agentKey: goodKey,
-      yaml: AGENT_YAML,
+      yaml: agentYaml(listenPort),
       env: { ORDERS_PASSWORD: 'orders-secret-pw' },
     });
     processes.push(agent);
     const online = await waitFor(async () => {
       const found = await agentNamed('agent-a');
       return found?.status === 'online' ? found : undefined;
-    });
+    }, 30_000);
     expect(online).toMatchObject({ segment: 'seg-a', connections: ['orders-db'] });
     expect(online.connectedSince).not.toBeNull();
 
@@ -94,7 +95,7 @@ describe('agent link', () => {
         name: 'orders-db',
         protocol: 'postgres',
         agentId: 'agent-a',
-        listenAddress: '127.0.0.1:16432',
+        listenAddress: `127.0.0.1:${listenPort}`,
         tags: { env: 'prod', team: 'payments' },
       }),
     );
@@ -107,24 +108,24 @@ describe('agent link', () => {
   it('marks a killed agent offline within the heartbeat window', async () => {
     const agent = await startAgent({ agentId: 'agent-b', grpcPort: controlPlane.grpcPort, agentKey: goodKey });
     processes.push(agent);
-    await waitFor(async () => ((await agentNamed('agent-b'))?.status === 'online' ? true : undefined));
+    await waitFor(async () => ((await agentNamed('agent-b'))?.status === 'online' ? true : undefined), 30_000);
     await agent.stop('SIGKILL');
     const killedAt = Date.now();
-    await waitFor(async () => ((await agentNamed('agent-b'))?.status === 'offline' ? true : undefined), 3 * HEARTBEAT_MS + 2_000);
-    expect(Date.now() - killedAt).toBeLessThan(3 * HEARTBEAT_MS + 2_000);
+    await waitFor(async () => ((await agentNamed('agent-b'))?.status === 'offline' ? true : undefined), 3 * HEARTBEAT_MS + 3_000);
+    expect(Date.now() - killedAt).toBeLessThan(3 * HEARTBEAT_MS + 3_000);
     expect((await agentNamed('agent-b'))?.connectedSince).toBeNull();
   });
 
   it('reconnects by itself after the control plane restarts', async () => {
     const agent = await startAgent({ agentId: 'agent-c', grpcPort: controlPlane.grpcPort, agentKey: goodKey });
     processes.push(agent);
-    await waitFor(async () => ((await agentNamed('agent-c'))?.status === 'online' ? true : undefined));
+    await waitFor(async () => ((await agentNamed('agent-c'))?.status === 'online' ? true : undefined), 30_000);
     const pid = agent.child.pid;
 
     controlPlane = await restartControlPlane(controlPlane);
     processes.push(controlPlane.process);
 
-    await waitFor(async () => ((await agentNamed('agent-c'))?.status === 'online' ? true : undefined), 20_000);
+    await waitFor(async () => ((await agentNamed('agent-c'))?.status === 'online' ? true : undefined), 30_000);
     expect(agent.child.pid).toBe(pid);
     expect(agent.child.exitCode).toBeNull();
     const connects = agent.logs().filter((l) => l.msg === 'connected to the control plane');

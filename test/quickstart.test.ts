@@ -32,6 +32,7 @@ describe('pnpm start', () => {
       SLUICE_GRPC_PORT: String(grpcPort),
       SLUICE_EMBEDDED_POSTGRES_PORT: String(postgresPort),
       SLUICE_DEMO_LISTEN: `127.0.0.1:${demoPort}`,
+      SLUICE_AGENT_ADMIN_LISTEN: '127.0.0.1:0',
     });
     const api = `http://127.0.0.1:${httpPort}/api/v1`;
     await waitFor(() => (launcher?.lines.some((l) => l.includes('Sluice is running')) ? true : undefined), 90_000, 'the banner');

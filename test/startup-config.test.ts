@@ -7,7 +7,7 @@ function run(script: string, env: Record<string, string>): { status: number | nu
   const result = spawnSync(process.execPath, [script], {
     env: { PATH: process.env.PATH ?? '', ...env },
     encoding: 'utf8',
-    timeout: 30_000,
+    timeout: 120_000,
   });
   return { status: result.status, stderr: result.stderr };
 }

@@ -33,7 +33,7 @@ export async function startControlPlane(env: Record<string, string>): Promise<Ru
     ...env,
   };
   const process = ManagedProcess.start(CONTROL_PLANE_MAIN, [], fullEnv);
-  const ready = await process.waitForLog((line) => typeof line.msg === 'string' && line.msg.startsWith('control plane ready'), 60_000);
+  const ready = await process.waitForLog((line) => typeof line.msg === 'string' && line.msg.startsWith('control plane ready'), 120_000);
   return { process, httpUrl: `http://127.0.0.1:${String(ready.httpPort)}`, grpcPort: Number(ready.grpcPort), env: fullEnv };
 }
 
@@ -62,6 +62,8 @@ export async function startAgent(options: AgentOptions): Promise<ManagedProcess>
     SLUICE_CONTROL_PLANE_INSECURE: 'true',
     SLUICE_AGENT_KEY: options.agentKey,
     SLUICE_LOG_LEVEL: 'debug',
+    SLUICE_AGENT_ADMIN_LISTEN: '127.0.0.1:0',
+    SLUICE_AGENT_STATE_DIR: dir,
     ...options.env,
   });
 }

@@ -5,12 +5,20 @@ import type { AgentHello, ControlPush__Output } from '@sluice/contract';
 import { loadSqlParser } from '@sluice/sql';
 import type { Logger } from 'pino';
 import type { AgentConfig } from './config/agent-config.js';
+import { AdminServer } from './admin/admin-server.js';
+import { AgentMetrics } from './admin/agent-metrics.js';
+import { ApprovalWaiters } from './decisions/approval-waiters.js';
 import { DecisionCache } from './decisions/decision-cache.js';
 import { ControlPlaneClient } from './link/control-plane-client.js';
 import { ControlPlaneLink } from './link/control-plane-link.js';
+import { HttpListener } from './http/http-listener.js';
+import { KubernetesListener } from './kubernetes/k8s-listener.js';
+import { RequestGate } from './http/request-gate.js';
+import type { RequestServices } from './http/request-services.js';
 import { CancelRegistry } from './postgres/cancel-registry.js';
 import { PostgresListener } from './postgres/postgres-listener.js';
 import { StatementGate } from './postgres/statement-gate.js';
+import { EventSpool } from './recording/event-spool.js';
 import { Recorder } from './recording/recorder.js';
 import { SessionRegistry } from './sessions/session-registry.js';
 import { AGENT_VERSION } from './version.js';
@@ -21,9 +29,13 @@ const OPEN_SESSION_TIMEOUT_MS = 10_000;
 export class Agent {
   private readonly sessions = new SessionRegistry();
   private readonly decisions = new DecisionCache();
+  private readonly approvals = new ApprovalWaiters();
   private readonly link: ControlPlaneLink;
   private readonly recorder: Recorder;
-  private readonly listeners: PostgresListener[] = [];
+  private readonly listeners: ProtocolListener[] = [];
+  private admin: AdminServer | undefined;
+  private metrics: AgentMetrics | undefined;
+  private draining = false;
 
   constructor(
     private readonly config: AgentConfig,
@@ -40,10 +52,12 @@ export class Agent {
       onReady: () => this.recorder.resendUnacknowledged(),
       openSessions: () => this.sessions.size,
     });
-    this.recorder = new Recorder(this.link, logger.child({ component: 'recorder' }));
+    const spool = new EventSpool(join(config.stateDir, 'spool', 'events.jsonl'), config.spoolMaxBytes);
+    this.recorder = new Recorder(this.link, logger.child({ component: 'recorder' }), spool);
   }
 
   async start(): Promise<void> {
+    await this.startAdmin();
     const postgres = this.config.connections.filter((c) => c.protocol === 'postgres');
     if (postgres.length > 0) await loadSqlParser();
     const controlPlane = new ControlPlaneClient(this.link, {
@@ -55,6 +69,10 @@ export class Agent {
       this.decisions,
       () => this.link.state,
       () => this.recorder.saturated,
+      (effect, source, seconds) => {
+        this.metrics?.statements.inc({ effect });
+        if (source !== 'none') this.metrics?.decisionSeconds.observe({ source }, seconds);
+      },
     );
     const shared = {
       controlPlane,
@@ -66,7 +84,24 @@ export class Agent {
       logger: this.logger.child({ component: 'postgres' }),
       maxStatementBytes: this.config.maxStatementBytes,
     };
+    const requests: RequestServices = {
+      controlPlane,
+      gate: new RequestGate(controlPlane, this.decisions, () => this.link.state, () => this.recorder.saturated),
+      recorder: this.recorder,
+      sessions: this.sessions,
+      hashKey: shared.hashKey,
+    };
+    const where = { stateDir: this.config.stateDir, agentId: this.config.agentId };
     for (const connection of this.config.connections) {
+      if (connection.protocol === 'http' || connection.protocol === 'kubernetes') {
+        const listener =
+          connection.protocol === 'http'
+            ? new HttpListener(connection, requests, where, this.logger)
+            : new KubernetesListener(connection, requests, where, this.logger);
+        await listener.start();
+        this.listeners.push(listener);
+        continue;
+      }
       if (connection.protocol !== 'postgres') {
         this.logger.warn(
           { connection: connection.name, protocol: connection.protocol },
@@ -86,13 +121,45 @@ export class Agent {
     this.link.start();
   }
 
+  /**
+   * Graceful drain: stop accepting, let running statements finish (up to the drain timeout), end the
+   * remaining sessions, flush recording events (what cannot be delivered stays in the spool for the
+   * next start), then close the link.
+   */
   async stop(): Promise<void> {
+    this.draining = true;
+    const deadline = Date.now() + this.config.drainTimeoutMs;
     for (const listener of this.listeners) await listener.stop();
+    while (this.sessions.busy > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     this.sessions.terminateAll('the Sluice agent is shutting down');
-    this.recorder.flush();
+    await this.recorder.drain(Math.max(1_000, deadline - Date.now()));
     for (const listener of this.listeners) listener.destroyAll();
     this.recorder.stop();
+    await this.admin?.stop();
     await this.link.stop();
+  }
+
+  private async startAdmin(): Promise<void> {
+    if (!this.config.adminListen) return;
+    const metrics = new AgentMetrics({
+      sessions: () => this.sessions.size,
+      spoolBytes: () => this.recorder.spoolDepthBytes,
+      recordingQueue: () => this.recorder.queued,
+      linkUp: () => this.link.state === 'ready',
+    });
+    this.metrics = metrics;
+    this.admin = new AdminServer(
+      metrics,
+      () => ({
+        link: this.link.state,
+        sessions: this.sessions.size,
+        recordingSaturated: this.recorder.saturated,
+        spoolBytes: this.recorder.spoolDepthBytes,
+        draining: this.draining,
+      }),
+      this.logger,
+    );
+    await this.admin.start(this.config.adminListen);
   }
 
   private onPush(push: ControlPush__Output): void {
@@ -110,6 +177,14 @@ export class Agent {
         this.decisions.invalidate(principalId);
         const ended = this.sessions.revoke(principalId, push.revokePrincipal?.reason ?? 'revoked');
         this.logger.info({ principalId, ended }, 'principal revoked: sessions ended');
+        return;
+      }
+      case 'approvalResolved': {
+        const resolved = push.approvalResolved;
+        if (!resolved?.approvalId) return;
+        const outcome = resolved.outcome;
+        if (outcome === 'approved' || outcome === 'denied') this.approvals.resolved(resolved.approvalId, { outcome, by: resolved.resolvedBy, comment: resolved.comment });
+        else this.approvals.resolved(resolved.approvalId, { outcome: 'expired' });
         return;
       }
       case undefined:
@@ -131,6 +206,13 @@ export class Agent {
       return key;
     }
   }
+}
+
+/** A served connection, whatever its protocol. */
+interface ProtocolListener {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  destroyAll(): void;
 }
 
 /** What the control plane learns about this agent: never targets or credentials. */

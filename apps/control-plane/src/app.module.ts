@@ -2,14 +2,17 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { AgentLinkModule } from './agent-link/agent-link.module.js';
 import { AgentsModule } from './agents/agents.module.js';
+import { AuditModule } from './audit/audit.module.js';
 import { ConfigModule } from './config/config.module.js';
 import type { ControlPlaneConfig } from './config/config.js';
 import { ConnectionsModule } from './connections/connections.module.js';
 import { DatabaseModule } from './database/database.module.js';
 import { HealthModule } from './health/health.module.js';
+import { MetricsModule } from './metrics/metrics.module.js';
 import { IdentityModule } from './identity/identity.module.js';
 import { SessionsModule } from './sessions/sessions.module.js';
 import { DecisionsModule } from './decisions/decisions.module.js';
+import { ApprovalsModule } from './approvals/approvals.module.js';
 import { LoggingModule } from './logging/logging.module.js';
 
 @Module({})
@@ -26,8 +29,11 @@ export class AppModule {
         AgentLinkModule,
         IdentityModule.register({ devIssuer: config.devIssuer.enabled }),
         SessionsModule,
+        AuditModule,
+        ApprovalsModule,
         DecisionsModule,
         HealthModule,
+        MetricsModule,
       ],
     };
   }

@@ -1,6 +1,7 @@
 import { StandardSchemaValidationPipe } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DEV_ISSUER_PATH } from './identity/identity.service.js';
+import { YAML_MEDIA_TYPES } from './policies/policy-upload.js';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { Logger } from 'pino';
 import { createRequestLogger } from './logging/request-logging.js';
@@ -12,7 +13,10 @@ export const API_PREFIX = 'api/v1';
 export function configureHttp(app: NestExpressApplication, logger: Logger): void {
   app.disable('x-powered-by');
   app.use(createRequestLogger(logger));
-  app.setGlobalPrefix(API_PREFIX, { exclude: ['healthz', 'readyz', `${DEV_ISSUER_PATH}/{*path}`] });
+  // Policies may be uploaded as raw YAML (docs/policy.md). Only these media types are read as text,
+  // so JSON and form bodies elsewhere are parsed as before; 1 MB covers the policy text limit (512 Ki).
+  app.useBodyParser('text', { type: [...YAML_MEDIA_TYPES], limit: '1mb' });
+  app.setGlobalPrefix(API_PREFIX, { exclude: ['healthz', 'readyz', 'metrics', `${DEV_ISSUER_PATH}/{*path}`] });
   app.useGlobalPipes(new StandardSchemaValidationPipe());
   const document = SwaggerModule.createDocument(
     app,

@@ -148,6 +148,7 @@ async function main(): Promise<void> {
     SLUICE_AGENT_CONFIG: agentConfigFile,
     SLUICE_AGENT_KEY_FILE: join(stateDir, 'agent.key'),
     SLUICE_AGENT_STATE_DIR: join(stateDir, 'agent'),
+    SLUICE_AGENT_ADMIN_LISTEN: env.SLUICE_AGENT_ADMIN_LISTEN ?? '127.0.0.1:9464',
     DEMO_POSTGRES_PASSWORD: demoPassword,
     SLUICE_LOG_LEVEL: env.SLUICE_LOG_LEVEL ?? 'info',
   });

@@ -17,8 +17,12 @@ export const LOADER_OPTIONS = {
   oneofs: true,
 } as const satisfies Options;
 
-/** The repository's proto/ folder; identical relative path from src/ and dist/. */
-export const PROTO_ROOT = fileURLToPath(new URL('../../../proto', import.meta.url));
+/**
+ * The package's own copy of the repository's proto/ (libs/contract/proto, shipped with the package so
+ * a deployed bundle can load it; `pnpm generate:contract` keeps it in step). Same relative path from
+ * src/ and dist/.
+ */
+export const PROTO_ROOT = fileURLToPath(new URL('../proto', import.meta.url));
 
 export const AGENT_LINK_PROTO = 'sluice/agent/v1/agent_link.proto';
 

@@ -35,4 +35,5 @@ export type { Principal, Principal__Output } from './generated/sluice/agent/v1/P
 export type { DecisionRequest, DecisionRequest__Output } from './generated/sluice/agent/v1/DecisionRequest.js';
 export type { Command, Command__Output } from './generated/sluice/agent/v1/Command.js';
 export type { Decision, Decision__Output } from './generated/sluice/agent/v1/Decision.js';
+export type { ApprovalResolved, ApprovalResolved__Output } from './generated/sluice/agent/v1/ApprovalResolved.js';
 export type { SessionEventRef, SessionEventRef__Output } from './generated/sluice/agent/v1/SessionEventRef.js';

@@ -20,7 +20,11 @@ export interface ControlPlaneTarget {
 }
 
 /** A connection with its credential resolved. The password prints as [redacted]. */
-export type ResolvedConnection = ConnectionSpec & { readonly password: Secret | undefined };
+export type ResolvedConnection = ConnectionSpec & {
+  readonly password: Secret | undefined;
+  /** HTTP connections: the bearer token, basic-auth password or header value the agent sends upstream. */
+  readonly upstreamSecret?: Secret | undefined;
+};
 
 export interface AgentConfig {
   readonly agentId: string;
@@ -34,6 +38,12 @@ export interface AgentConfig {
   readonly maskKeyFile: string | undefined;
   readonly decisionTimeoutMs: number;
   readonly maxStatementBytes: number;
+  /** Recording events spill to `<state dir>/spool/` up to this size when the control plane lags. */
+  readonly spoolMaxBytes: number;
+  /** Undefined: no admin endpoints. */
+  readonly adminListen: string | undefined;
+  /** On SIGTERM, how long running statements may finish and events flush before the agent exits. */
+  readonly drainTimeoutMs: number;
 }
 
 export class AgentConfigError extends Error {
@@ -106,7 +116,8 @@ export function loadAgentConfig(rawEnv: NodeJS.ProcessEnv): AgentConfig {
     if (names.has(spec.name)) problems.push(`connections: duplicate name ${spec.name}`);
     names.add(spec.name);
     const password = resolvePassword(spec, env, problems);
-    connections.push({ ...spec, password });
+    const upstreamSecret = resolveUpstreamSecret(spec, env, problems);
+    connections.push({ ...spec, password, ...(upstreamSecret ? { upstreamSecret } : {}) });
   }
 
   if (problems.length > 0 || !agentId || !address || !agentKey) throw new AgentConfigError(problems);
@@ -121,6 +132,9 @@ export function loadAgentConfig(rawEnv: NodeJS.ProcessEnv): AgentConfig {
     maskKeyFile: e.SLUICE_AGENT_MASK_KEY_FILE,
     decisionTimeoutMs: e.SLUICE_DECISION_TIMEOUT_MS,
     maxStatementBytes: e.SLUICE_MAX_STATEMENT_BYTES,
+    spoolMaxBytes: e.SLUICE_AGENT_SPOOL_MAX_BYTES,
+    adminListen: e.SLUICE_AGENT_ADMIN_LISTEN === 'off' ? undefined : e.SLUICE_AGENT_ADMIN_LISTEN,
+    drainTimeoutMs: e.SLUICE_AGENT_DRAIN_TIMEOUT_MS,
   });
 }
 
@@ -135,6 +149,35 @@ function resolvePassword(spec: ConnectionSpec, env: Record<string, string | unde
       return undefined;
     }
     return new Secret(value);
+  }
+  const read = readSecretFile(source.file ?? '', where);
+  if (read instanceof Secret) return read;
+  problems.push(read);
+  return undefined;
+}
+
+function resolveUpstreamSecret(spec: ConnectionSpec, env: Record<string, string | undefined>, problems: string[]): Secret | undefined {
+  if (spec.protocol !== 'http') return undefined;
+  const credentials = spec.credentials;
+  let source;
+  switch (credentials.kind) {
+    case 'none':
+      return undefined;
+    case 'bearer':
+      source = credentials.token;
+      break;
+    case 'basic':
+      source = credentials.password;
+      break;
+    case 'header':
+      source = credentials.value;
+      break;
+  }
+  const where = `connections.${spec.name}.credentials`;
+  if (source.env !== undefined) {
+    const value = env[source.env];
+    if (value === undefined) problems.push(`${where}: environment variable ${source.env} is not set`);
+    return value === undefined ? undefined : new Secret(value);
   }
   const read = readSecretFile(source.file ?? '', where);
   if (read instanceof Secret) return read;

@@ -11,6 +11,15 @@ const DEFAULT_MAX_ENTRIES = 10_000;
  */
 export class DecisionCache {
   private readonly entries = new Map<string, { readonly principalId: string; readonly decision: AgentDecision }>();
+  /**
+   * Bumped by every invalidation. A decision asked for before an invalidation and answered after it
+   * may have been made under the old policy: it is used once but never cached.
+   */
+  private invalidations = 0;
+
+  get epoch(): number {
+    return this.invalidations;
+  }
 
   constructor(private readonly maxEntries = DEFAULT_MAX_ENTRIES) {}
 
@@ -37,8 +46,8 @@ export class DecisionCache {
     return entry.decision;
   }
 
-  set(principal: SessionPrincipal, principalKey: string, connection: string, fingerprint: string, decision: AgentDecision): void {
-    if (!decision.cacheable || decision.effect === 'review') return;
+  set(principal: SessionPrincipal, principalKey: string, connection: string, fingerprint: string, decision: AgentDecision, askedAtEpoch = this.invalidations): void {
+    if (!decision.cacheable || decision.effect === 'review' || askedAtEpoch !== this.invalidations) return;
     const key = `${principalKey}\u0000${connection}\u0000${fingerprint}`;
     this.entries.delete(key);
     this.entries.set(key, { principalId: principal.id, decision });
@@ -50,6 +59,7 @@ export class DecisionCache {
 
   /** Forget everything, or everything about one principal. */
   invalidate(principalId?: string): void {
+    this.invalidations += 1;
     if (!principalId) {
       this.entries.clear();
       return;

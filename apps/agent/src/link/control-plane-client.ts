@@ -81,6 +81,8 @@ export class ControlPlaneClient {
             hasWhere: command.hasWhere === null ? '' : command.hasWhere ? 'yes' : 'no',
             text: command.text,
             fingerprint: command.fingerprint,
+            ...(command.http ? { http: { ...command.http, query: { ...command.http.query } } } : {}),
+            ...(command.kubernetes ? { kubernetes: { ...command.kubernetes } } : {}),
           },
         },
       },

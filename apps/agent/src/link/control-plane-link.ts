@@ -129,6 +129,10 @@ export class ControlPlaneLink {
     });
   }
 
+  get isReady(): boolean {
+    return this.currentState === 'ready';
+  }
+
   /** Sends recording events; false when the link is not ready (the recorder keeps them). */
   sendEvents(events: readonly SessionEvent[]): boolean {
     const call = this.call;

@@ -28,6 +28,27 @@ export interface CommandFacts {
   readonly text: string;
   /** Constants stripped; the decision-cache key together with the principal and connection. */
   readonly fingerprint: string;
+  /** HTTP connections: the request line's facts (docs/http.md). */
+  readonly http?: HttpFacts;
+  /** Kubernetes connections: the request's authorization attributes, as the apiserver derives them (docs/kubernetes.md). */
+  readonly kubernetes?: KubernetesFacts;
+}
+
+export interface HttpFacts {
+  readonly method: string;
+  readonly path: string;
+  /** Decoded; repeated keys joined with ','; secret-looking values already redacted. */
+  readonly query: Readonly<Record<string, string>>;
+  readonly contentType: string;
+}
+
+export interface KubernetesFacts {
+  readonly verb: string;
+  readonly apiGroup: string;
+  readonly resource: string;
+  readonly subresource: string;
+  readonly namespace: string;
+  readonly name: string;
 }
 
 export type Effect = 'allow' | 'deny' | 'review' | 'mask';

@@ -72,7 +72,12 @@ export class CatalogResolver {
   }
 
   private async query(sql: string): Promise<(string | null)[][]> {
-    this.connection ??= connectBackend(this.target, new Map([['application_name', 'sluice-agent-catalog']]));
+    this.connection ??= connectBackend(this.target, new Map([['application_name', 'sluice-agent-catalog']])).then((session) => {
+      // connectBackend hands over a socket with no 'error' listener; a reset (server restart, a
+      // terminated backend) would then be thrown and kill the agent. 'close' follows and fails the lookup.
+      session.socket.on('error', () => undefined);
+      return session;
+    });
     const session = await this.connection;
     const { socket, decoder } = session;
     return new Promise((resolve, reject) => {

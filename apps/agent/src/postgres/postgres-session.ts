@@ -111,6 +111,8 @@ export class PostgresSession implements LiveSession {
   private readonly portals = new Map<string, PortalInfo>();
   /** Masker of the result set being streamed; undefined = forward DataRows untouched. */
   private currentMasker: ResultMasker | undefined;
+  /** The latest mask decided for this session: asynchronous NotificationResponses are scanned with it. */
+  private sessionMask: CompiledMask | undefined;
   private readonly poisonNonce = randomBytes(8).toString('hex');
   private poisonCounter = 0;
 
@@ -143,6 +145,10 @@ export class PostgresSession implements LiveSession {
 
   get connection(): string {
     return this.services.connectionName;
+  }
+
+  get busy(): boolean {
+    return this.tracker.length > 0 || this.inbox.length > 0;
   }
 
   terminate(reason: string, code: 'revoked' | 'terminated' | 'token_expired' | 'agent_shutdown'): void {
@@ -418,7 +424,13 @@ export class PostgresSession implements LiveSession {
         return;
       case 'Describe':
         this.toBackend(message.raw);
-        this.tracker.expect({ kind: 'describe', target: message.target, name: message.name, internal: false });
+        this.tracker.expect({
+          kind: 'describe',
+          target: message.target,
+          name: message.name,
+          internal: false,
+          described: message.target === 'S' ? this.statements.get(message.name) : this.portals.get(message.name),
+        });
         return;
       case 'Execute':
         this.relayExecute(message.portal, message.raw);
@@ -546,7 +558,7 @@ export class PostgresSession implements LiveSession {
     if (portal.statement.mask && !columns) {
       // We must know the columns to mask the rows: ask the server, and keep its answer to ourselves.
       this.toBackend(encodeFrontendMessage({ kind: 'Describe', target: 'P', name: portalName }));
-      this.tracker.expect({ kind: 'describe', target: 'P', name: portalName, internal: true });
+      this.tracker.expect({ kind: 'describe', target: 'P', name: portalName, internal: true, described: portal });
     }
     this.toBackend(raw);
     this.tracker.expect({
@@ -605,6 +617,7 @@ export class PostgresSession implements LiveSession {
           };
         }
         masks.push(this.compiled(verdict.decision));
+        this.sessionMask = this.compiled(verdict.decision);
       }
     }
     return { allowed: true, mask: masks.length === 0 ? undefined : masks.length === 1 ? masks[0] : mergeCompiled(masks) };
@@ -774,8 +787,12 @@ export class PostgresSession implements LiveSession {
       case BackendMessageCode.Authentication:
         this.fatal({ severity: 'FATAL', code: SqlState.ProtocolViolation, message: 'the target database sent an unexpected message' });
         return undefined;
+      case BackendMessageCode.NoticeResponse:
+        return this.onNotice(frame, head);
+      case BackendMessageCode.NotificationResponse:
+        return this.onNotification(frame);
       default:
-        // NoticeResponse, NotificationResponse, Copy*: forwarded as they are.
+        // Copy*, FunctionCallResponse, NegotiateProtocolVersion: forwarded as they are.
         return frame.raw;
     }
   }
@@ -794,13 +811,7 @@ export class PostgresSession implements LiveSession {
   }
 
   private storeColumns(describe: Extract<Expectation, { kind: 'describe' }>, columns: readonly ColumnDescription[]): void {
-    if (describe.target === 'S') {
-      const statement = this.statements.get(describe.name);
-      if (statement) statement.columns = columns;
-    } else {
-      const portal = this.portals.get(describe.name);
-      if (portal) portal.columns = columns;
-    }
+    if (describe.described) describe.described.columns = columns;
   }
 
   /**
@@ -840,7 +851,9 @@ export class PostgresSession implements LiveSession {
   }
 
   private describedMask(describe: Extract<Expectation, { kind: 'describe' }>): CompiledMask | undefined {
-    return describe.target === 'S' ? this.statements.get(describe.name)?.mask : this.portals.get(describe.name)?.statement.mask;
+    const described = describe.described;
+    if (!described) return undefined;
+    return 'statement' in described ? described.statement.mask : described.mask;
   }
 
   private async loadCatalog(frame: BackendFrame): Promise<void> {
@@ -906,6 +919,36 @@ export class PostgresSession implements LiveSession {
       }
     }
     return out;
+  }
+
+  /**
+   * Notices quote values as errors do (`RAISE NOTICE '%', email`): while a masked statement runs,
+   * keep only the SQLSTATE, as for its errors.
+   */
+  private onNotice(frame: BackendFrame, head: Expectation | undefined): Buffer {
+    if (!this.headMask(head)) return frame.raw;
+    const message = decodeBackendMessage(frame);
+    if (message.kind !== 'NoticeResponse') return frame.raw;
+    return encodeBackendMessage({
+      kind: 'NoticeResponse',
+      severity: message.severity,
+      severityNonLocalized: message.severityNonLocalized ?? message.severity,
+      code: message.code,
+      message: `sluice: a notice (SQLSTATE ${message.code}) was hidden because the results are masked`,
+    });
+  }
+
+  /**
+   * A notification payload is a computed value (`pg_notify('c', email)`) that arrives outside any
+   * result: for a masked session it gets every detector, like a column of unknown origin.
+   */
+  private onNotification(frame: BackendFrame): Buffer {
+    const mask = this.sessionMask;
+    if (!mask) return frame.raw;
+    const message = decodeBackendMessage(frame);
+    if (message.kind !== 'NotificationResponse') return frame.raw;
+    const payload = mask.unknownProvenance.scanText(message.payload);
+    return payload === message.payload ? frame.raw : encodeBackendMessage({ ...message, payload });
   }
 
   private headMask(head: Expectation | undefined): CompiledMask | undefined {

@@ -42,7 +42,18 @@ export type Expectation =
     }
   | { readonly kind: 'parse'; readonly refusal: Refusal | undefined; readonly command: CommandRecord }
   | { readonly kind: 'bind'; readonly refusal: Refusal | undefined }
-  | { readonly kind: 'describe'; readonly target: 'S' | 'P'; readonly name: string; readonly internal: boolean }
+  | {
+      readonly kind: 'describe';
+      readonly target: 'S' | 'P';
+      readonly name: string;
+      readonly internal: boolean;
+      /**
+       * The statement or portal described, captured when the Describe is forwarded: by the time the
+       * answer arrives the client may already have sent Sync (which forgets the unnamed portal) or
+       * re-bound the name, so it must not be looked up again by name.
+       */
+      readonly described: StatementInfo | PortalInfo | undefined;
+    }
   | { readonly kind: 'execute'; readonly portal: PortalInfo; readonly command: CommandRecord; rows: number }
   | { readonly kind: 'close' }
   | { readonly kind: 'sync' };

@@ -8,6 +8,9 @@ export type GateVerdict =
   | { readonly allowed: true; readonly decision: AgentDecision; readonly cached: boolean }
   | { readonly allowed: false; readonly error: SluiceError; readonly decision: AgentDecision | undefined; readonly cached: boolean };
 
+/** Told about every verdict (metrics): the effect, where the decision came from, how long it took. */
+export type DecisionObserver = (effect: string, source: 'cache' | 'control-plane' | 'none', seconds: number) => void;
+
 export interface GateContext {
   readonly sessionId: string;
   readonly principal: SessionPrincipal;
@@ -26,9 +29,19 @@ export class StatementGate {
     private readonly cache: DecisionCache,
     private readonly linkState: () => LinkState,
     private readonly recordingSaturated: () => boolean,
+    private readonly observe: DecisionObserver = () => undefined,
   ) {}
 
   async decide(context: GateContext, facts: CommandFacts): Promise<GateVerdict> {
+    const started = process.hrtime.bigint();
+    const verdict = await this.decideUnobserved(context, facts);
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    const source = verdict.decision === undefined ? 'none' : verdict.cached ? 'cache' : 'control-plane';
+    this.observe(verdict.allowed ? verdict.decision.effect : (verdict.decision?.effect ?? 'refused'), source, seconds);
+    return verdict;
+  }
+
+  private async decideUnobserved(context: GateContext, facts: CommandFacts): Promise<GateVerdict> {
     if (this.linkState() !== 'ready') {
       // Even a cached decision is not used: without the link, revocations cannot reach us.
       return refuse(
@@ -49,6 +62,7 @@ export class StatementGate {
     let decision = this.cache.get(context.principalKey, context.connection, facts.fingerprint);
     const cached = decision !== undefined;
     if (!decision) {
+      const epoch = this.cache.epoch;
       try {
         decision = await this.controlPlane.decide(context.sessionId, facts);
       } catch (error) {
@@ -59,7 +73,7 @@ export class StatementGate {
           false,
         );
       }
-      this.cache.set(context.principal, context.principalKey, context.connection, facts.fingerprint, decision);
+      this.cache.set(context.principal, context.principalKey, context.connection, facts.fingerprint, decision, epoch);
     }
     switch (decision.effect) {
       case 'allow':

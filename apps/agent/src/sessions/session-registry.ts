@@ -3,6 +3,8 @@ export interface LiveSession {
   readonly sessionId: string;
   readonly principalId: string;
   readonly connection: string;
+  /** True while a command of this session is running or held (graceful drain waits for it). */
+  readonly busy?: boolean;
   /** End the client connection now with `reason` (protocol-native error), then report it closed. */
   terminate(reason: string, code: 'revoked' | 'terminated' | 'token_expired' | 'agent_shutdown'): void;
 }
@@ -41,6 +43,12 @@ export class SessionRegistry {
       ended += 1;
     }
     return ended;
+  }
+
+  get busy(): number {
+    let n = 0;
+    for (const session of this.sessions.values()) if (session.busy === true) n += 1;
+    return n;
   }
 
   terminateAll(reason: string): void {

@@ -1,6 +1,5 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { generate } from 'selfsigned';
 
 /**
  * A self-signed certificate for development, kept in the agent's state directory so clients can pin
@@ -16,6 +15,8 @@ export async function devCertificate(stateDir: string, commonName: string): Prom
     await mkdir(dir, { recursive: true, mode: 0o700 });
     const notAfter = new Date();
     notAfter.setFullYear(notAfter.getFullYear() + 2);
+    // Loaded only when a certificate must be made: the library is slow to import.
+    const { generate } = await import('selfsigned');
     const pem = await generate([{ name: 'commonName', value: commonName }], {
       keySize: 2048,
       algorithm: 'sha256',

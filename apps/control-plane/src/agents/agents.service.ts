@@ -37,20 +37,23 @@ export class AgentsService {
   /** A link said hello: the agent is online, serving exactly the connections it listed. */
   async recordConnected(announcement: AgentAnnouncement, keyId: string, linkId: string): Promise<void> {
     const now = new Date();
-    await this.agents.upsert(
-      {
-        id: announcement.agentId,
-        segment: announcement.segment,
-        version: announcement.version,
-        keyId,
-        linkId,
-        connectedAt: now,
-        disconnectedAt: null,
-        lastHeartbeatAt: now,
-      },
-      { conflictPaths: ['id'] },
-    );
-    await this.connections.replaceServedBy(announcement.agentId, announcement.connections);
+    // One transaction: nobody may see the agent online with a stale list of connections.
+    await this.agents.manager.transaction(async (tx) => {
+      await tx.getRepository(AgentEntity).upsert(
+        {
+          id: announcement.agentId,
+          segment: announcement.segment,
+          version: announcement.version,
+          keyId,
+          linkId,
+          connectedAt: now,
+          disconnectedAt: null,
+          lastHeartbeatAt: now,
+        },
+        { conflictPaths: ['id'] },
+      );
+      await this.connections.replaceServedBy(announcement.agentId, announcement.connections, tx);
+    });
   }
 
   async recordHeartbeat(agentId: string, linkId: string): Promise<void> {

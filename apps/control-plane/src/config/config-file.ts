@@ -9,8 +9,18 @@ const roleGrantSchema = z.strictObject({
   groups: z.array(z.string().min(1).max(200)).max(100).default([]),
 });
 
+const webhookSchema = z.strictObject({
+  name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/),
+  url: z.url({ protocol: /^https?$/ }),
+  /** Environment variable holding the HMAC secret: never the secret itself in the file. */
+  secretEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/),
+  /** Approver groups whose requests go to this webhook; empty = all. */
+  groups: z.array(z.string().min(1)).default([]),
+});
+
 /** `sluice.yaml` (SLUICE_CONFIG_FILE): settings too structured for environment variables. */
 const configFileSchema = z.strictObject({
+  approvals: z.strictObject({ webhooks: z.array(webhookSchema).max(50).default([]) }).default({ webhooks: [] }),
   identity: z
     .strictObject({
       issuers: z.array(trustedIssuerSchema).default([]),
@@ -21,14 +31,22 @@ const configFileSchema = z.strictObject({
     .default({ issuers: [], roles: {} }),
 });
 
+export interface WebhookConfig {
+  readonly name: string;
+  readonly url: string;
+  readonly secret: string;
+  readonly groups: readonly string[];
+}
+
 export interface FileSettings {
   readonly issuers: readonly TrustedIssuerConfig[];
   readonly roles: RoleMapping;
+  readonly webhooks: readonly WebhookConfig[];
 }
 
 /** Reads and validates the config file; returns problems (with paths) instead of throwing. */
-export function readConfigFile(path: string | undefined): { settings: FileSettings; problems: string[] } {
-  const empty: FileSettings = { issuers: [], roles: DEFAULT_ROLE_MAPPING };
+export function readConfigFile(path: string | undefined, env: NodeJS.ProcessEnv = {}): { settings: FileSettings; problems: string[] } {
+  const empty: FileSettings = { issuers: [], roles: DEFAULT_ROLE_MAPPING, webhooks: [] };
   if (path === undefined) return { settings: empty, problems: [] };
   let raw: unknown;
   try {
@@ -45,6 +63,12 @@ export function readConfigFile(path: string | undefined): { settings: FileSettin
     };
   }
   const { issuers, roles } = parsed.data.identity;
+  const webhooks: WebhookConfig[] = [];
+  for (const hook of parsed.data.approvals.webhooks) {
+    const secret = env[hook.secretEnv];
+    if (!secret || secret.length < 16) return { settings: empty, problems: [`${path}: approvals.webhooks.${hook.name}: environment variable ${hook.secretEnv} must hold a secret of at least 16 characters`] };
+    webhooks.push({ name: hook.name, url: hook.url, secret, groups: hook.groups });
+  }
   if (issuers.length > 0) {
     const clash = trustedIssuersSchema.safeParse(issuers);
     if (!clash.success)
@@ -58,6 +82,7 @@ export function readConfigFile(path: string | undefined): { settings: FileSettin
         approver: roles.approver ?? DEFAULT_ROLE_MAPPING.approver,
         auditor: roles.auditor ?? DEFAULT_ROLE_MAPPING.auditor,
       },
+      webhooks,
     },
     problems: [],
   };

@@ -1,7 +1,9 @@
 import { resolve } from 'node:path';
 import type { TrustedIssuerConfig } from '@sluice/identity';
 import type { RoleMapping } from '../identity/sluice-roles.js';
-import { readConfigFile } from './config-file.js';
+import { readConfigFile, type WebhookConfig } from './config-file.js';
+
+export type { WebhookConfig } from './config-file.js';
 import { controlPlaneEnvSchema } from './config.schema.js';
 
 /** The control plane's configuration: read once from the environment, validated, frozen. */
@@ -28,6 +30,13 @@ export interface ControlPlaneConfig {
     readonly roles: RoleMapping;
   };
   readonly devIssuer: { readonly enabled: boolean; readonly clientSecret: string | undefined };
+  readonly approvals: {
+    /** How long an approved command may be run (once) after approval. */
+    readonly retryWindowMs: number;
+    /** How long an access request waits for an approver. */
+    readonly accessRequestTtlMs: number;
+    readonly webhooks: readonly WebhookConfig[];
+  };
   /** A policy document (YAML or JSON) applied at start. */
   readonly policyFile: string | undefined;
   readonly agents: {
@@ -53,7 +62,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): ControlPlaneConfig {
     throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.') || '(environment)'}: ${issue.message}`));
   }
   const e = parsed.data;
-  const file = readConfigFile(e.SLUICE_CONFIG_FILE);
+  const file = readConfigFile(e.SLUICE_CONFIG_FILE, present);
   if (file.problems.length > 0) throw new ConfigError(file.problems);
   if (e.SLUICE_ENV === 'production' && file.settings.issuers.length === 0) {
     throw new ConfigError(['SLUICE_CONFIG_FILE: identity.issuers is empty: nobody could authenticate (see docs/identity.md)']);
@@ -76,6 +85,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): ControlPlaneConfig {
     identity: { issuers: file.settings.issuers, roles: file.settings.roles },
     devIssuer: { enabled: e.SLUICE_DEV_ISSUER, clientSecret: e.SLUICE_DEV_ISSUER_SECRET },
     policyFile: e.SLUICE_POLICY_FILE,
+    approvals: { retryWindowMs: e.SLUICE_APPROVAL_RETRY_WINDOW_MS, accessRequestTtlMs: e.SLUICE_ACCESS_REQUEST_TTL_MS, webhooks: file.settings.webhooks },
     agents: { heartbeatIntervalMs: e.SLUICE_HEARTBEAT_INTERVAL_MS, bootstrapKeys: e.SLUICE_BOOTSTRAP_AGENT_KEYS ?? [] },
     shutdownTimeoutMs: e.SLUICE_SHUTDOWN_TIMEOUT_MS,
   };

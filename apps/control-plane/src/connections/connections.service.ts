@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { In, Not, type Repository } from 'typeorm';
+import { In, Not, type EntityManager, type Repository } from 'typeorm';
 import { APP_LOGGER, type AppLogger } from '../logging/app-logger.js';
 import { ConnectionEntity } from './connection.entity.js';
 
@@ -28,8 +28,9 @@ export class ConnectionsService {
   ) {}
 
   /** The agent serves exactly `served` now: upsert those, forget the ones it no longer lists. */
-  async replaceServedBy(agentId: string, served: readonly ServedConnection[]): Promise<void> {
-    await this.connections.manager.transaction(async (tx) => {
+  async replaceServedBy(agentId: string, served: readonly ServedConnection[], within?: EntityManager): Promise<void> {
+    const run = within ? (work: (tx: EntityManager) => Promise<void>) => work(within) : (work: (tx: EntityManager) => Promise<void>) => this.connections.manager.transaction(work);
+    await run(async (tx) => {
       const repo = tx.getRepository(ConnectionEntity);
       const names = served.map((c) => c.name);
       const taken = names.length === 0 ? [] : await repo.findBy({ name: In(names), agentId: Not(agentId) });

@@ -1,9 +1,10 @@
 import type { Command__Output } from '@sluice/contract';
 import type { PolicyCommand, PolicyConnection, PolicyPrincipal } from '@sluice/policy';
+import type { SqlStatementFacts } from '@sluice/sql';
 import type { ConnectionView } from '../connections/connections.service.js';
 import type { SessionPrincipalSnapshot } from '../sessions/session.entity.js';
 
-/** The principal as policy sees it. */
+/** The principal as policy sees it: a session's snapshot, or a stored principal record (same fields). */
 export function policyPrincipal(p: SessionPrincipalSnapshot): PolicyPrincipal {
   return {
     id: p.id,
@@ -47,5 +48,20 @@ export function policyCommand(command: Command__Output | null | undefined): Poli
           },
         }
       : {}),
+  };
+}
+
+/**
+ * One classified PostgreSQL statement as policy sees it: the facts the agent sends for it
+ * (apps/agent/src/postgres/sql-facts.ts), so that explain decides what a decision request would.
+ */
+export function policyCommandOfStatement(statement: SqlStatementFacts): PolicyCommand {
+  return {
+    classes: statement.classes,
+    tables: [...new Set([...statement.tablesRead, ...statement.tablesWritten])],
+    tablesWritten: statement.tablesWritten,
+    functions: statement.functions,
+    ...(statement.hasWhere !== null ? { hasWhere: statement.hasWhere } : {}),
+    text: statement.text,
   };
 }

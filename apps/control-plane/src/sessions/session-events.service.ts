@@ -1,23 +1,85 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { SessionEvent__Output } from '@sluice/contract';
-import type { Repository } from 'typeorm';
+import type { EntityManager, Repository } from 'typeorm';
 import { APP_LOGGER, type AppLogger } from '../logging/app-logger.js';
+import {
+  ChainVerifier,
+  TERMINAL_KINDS,
+  canonicalJson,
+  eventHash,
+  sanitizePayload,
+  type ChainHeadRecord,
+  type ChainVerification,
+  type SessionFacts,
+} from './event-hash-chain.js';
 import { SessionEventEntity } from './session-event.entity.js';
+import { ReplayBuilder, type ReplaySessionEvent, type ReplayStatement } from './session-replay.js';
 
 export interface SessionEventView {
   readonly seq: number;
   readonly kind: string;
   readonly occurredAt: Date;
   readonly payload: Record<string, unknown>;
+  /** Hex SHA-256 chaining this event to the one before (null while it waits for a missing predecessor). */
+  readonly prevHash: string | null;
+  readonly hash: string | null;
 }
+
+export interface SessionEventCounts {
+  readonly events: number;
+  readonly statements: number;
+  /** Decisions by effect (`allow`, `mask`, `deny`, `review`, `refused`). */
+  readonly decisions: Record<string, number>;
+  readonly firstEventAt: Date | null;
+  readonly lastEventAt: Date | null;
+}
+
+export interface ReplayPage {
+  readonly statements: ReplayStatement[];
+  readonly events: ReplaySessionEvent[];
+  /** Pass as `afterSeq` for the next page; null on the last one. */
+  readonly nextAfterSeq: number | null;
+}
+
+interface PreparedEvent {
+  readonly sessionId: string;
+  readonly seq: number;
+  readonly kind: string;
+  readonly occurredAt: Date;
+  /** Canonical JSON of the sanitised payload: stored as is, so it reads back to the value hashed. */
+  readonly payloadJson: string;
+}
+
+interface EventRow {
+  seq: string;
+  kind: string;
+  occurred_at: Date;
+  payload: Record<string, unknown>;
+  prev_hash: string | null;
+  hash: string | null;
+}
+
+type EventRef = { sessionId: string; seq: number };
 
 const MAX_PAYLOAD_BYTES = 256 * 1024;
 const KIND = /^[a-z][a-z.-]{0,63}$/;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** PostgreSQL timestamptz range, well inside; anything outside is an agent bug, not a time. */
+const MIN_OCCURRED_AT_MS = Date.UTC(1970, 0, 1);
+const MAX_OCCURRED_AT_MS = Date.UTC(9999, 0, 1);
+const PAGE = 1_000;
+const SELECT_EVENT = `SELECT seq, kind, occurred_at, payload, encode(prev_hash, 'hex') AS prev_hash, encode(hash, 'hex') AS hash FROM session_events`;
 
-/** Stores the events agents stream, idempotently by (session, seq). */
+/**
+ * Stores the events agents stream, idempotently by (session, seq), and chains each to the one
+ * before it as it is stored (docs/audit.md "Hash chain"). Verifies and replays recorded sessions.
+ */
 @Injectable()
 export class SessionEventsService {
+  /** Per-session queue: batches of one session are stored one after another (the link does not wait). */
+  private readonly queues = new Map<string, Promise<unknown>>();
+
   constructor(
     @InjectRepository(SessionEventEntity) private readonly events: Repository<SessionEventEntity>,
     @Inject(APP_LOGGER) private readonly logger: AppLogger,
@@ -26,56 +88,266 @@ export class SessionEventsService {
   /**
    * Inserts a batch from an agent; returns the events that are now stored (inserted now or before),
    * which the agent may forget. Events for sessions that are not this agent's are not stored and not
-   * acknowledged; malformed events are logged and acknowledged (resending them cannot help).
+   * acknowledged. An event that cannot be placed (no valid session id or seq) is logged and
+   * acknowledged (resending it cannot help); one with a valid place but a bad kind, time or payload
+   * is stored as `event.malformed`, so the log keeps no hole where it was.
    */
-  async ingest(agentId: string, batch: readonly SessionEvent__Output[]): Promise<{ sessionId: string; seq: number }[]> {
-    const valid: SessionEvent__Output[] = [];
-    const acked: { sessionId: string; seq: number }[] = [];
+  async ingest(agentId: string, batch: readonly SessionEvent__Output[]): Promise<EventRef[]> {
+    const acked: EventRef[] = [];
+    const bySession = new Map<string, { prepared: PreparedEvent[]; seqs: Set<number>; refs: EventRef[] }>();
+    const receivedAt = new Date();
     for (const event of batch) {
-      let payload: unknown;
-      try {
-        payload = event.payloadJson.length <= MAX_PAYLOAD_BYTES ? JSON.parse(event.payloadJson) : undefined;
-      } catch {
-        payload = undefined;
-      }
-      if (!KIND.test(event.kind) || event.seq < 1 || typeof payload !== 'object' || payload === null) {
+      if (!UUID.test(event.sessionId) || !Number.isSafeInteger(event.seq) || event.seq < 1) {
         this.logger.error(
-          { agentId, sessionId: event.sessionId, seq: event.seq, kind: event.kind.slice(0, 64) },
-          'malformed session event dropped',
+          { agentId, seq: event.seq, kind: event.kind.slice(0, 64) },
+          'session event without a valid session id or seq dropped',
         );
         acked.push({ sessionId: event.sessionId, seq: event.seq });
         continue;
       }
-      valid.push(event);
+      const sessionId = event.sessionId.toLowerCase();
+      const group = bySession.get(sessionId) ?? { prepared: [], seqs: new Set<number>(), refs: [] };
+      bySession.set(sessionId, group);
+      // The same event twice in one batch (a resend racing the original) is stored once.
+      if (!group.seqs.has(event.seq)) {
+        group.seqs.add(event.seq);
+        group.prepared.push(this.prepare(agentId, sessionId, event, receivedAt));
+      }
+      group.refs.push({ sessionId: event.sessionId, seq: event.seq });
     }
-    if (valid.length === 0) return acked;
-    const result = await this.events.query<{ session_id: string; seq: string }[]>(
-      `WITH incoming AS (
-         SELECT * FROM unnest($2::uuid[], $3::bigint[], $4::text[], $5::timestamptz[], $6::jsonb[]) AS t(session_id, seq, kind, occurred_at, payload)
-       ), owned AS (
-         SELECT i.* FROM incoming i JOIN sessions s ON s.id = i.session_id AND s.agent_id = $1
-       ), inserted AS (
-         INSERT INTO session_events (session_id, seq, kind, occurred_at, payload)
-         SELECT session_id, seq, kind, occurred_at, payload FROM owned
-         ON CONFLICT (session_id, seq) DO NOTHING
-       )
-       SELECT session_id, seq FROM owned`,
-      [
-        agentId,
-        valid.map((e) => e.sessionId),
-        valid.map((e) => e.seq),
-        valid.map((e) => e.kind),
-        valid.map((e) => new Date(e.occurredAtUnixMs).toISOString()),
-        valid.map((e) => e.payloadJson),
-      ],
+    const stored = await Promise.all(
+      [...bySession].map(async ([sessionId, group]) =>
+        (await this.serialized(sessionId, () => this.storeSession(agentId, sessionId, group.prepared))) ? group.refs : [],
+      ),
     );
-    if (result.length < valid.length)
-      this.logger.warn({ agentId, dropped: valid.length - result.length }, 'events for sessions not owned by this agent were not stored');
-    return [...acked, ...result.map((r) => ({ sessionId: r.session_id, seq: Number(r.seq) }))];
+    const dropped = [...bySession.values()].reduce((n, g) => n + g.refs.length, 0) - stored.reduce((n, refs) => n + refs.length, 0);
+    if (dropped > 0) this.logger.warn({ agentId, dropped }, 'events for sessions not owned by this agent were not stored');
+    return [...acked, ...stored.flat()];
   }
 
+  /** Every event of a session, in order. */
   async list(sessionId: string): Promise<SessionEventView[]> {
-    const rows = await this.events.find({ where: { sessionId }, order: { seq: 'ASC' } });
-    return rows.map((row) => ({ seq: Number(row.seq), kind: row.kind, occurredAt: row.occurredAt, payload: row.payload }));
+    const views: SessionEventView[] = [];
+    for await (const row of this.rows(this.events.manager, sessionId, 0)) views.push(view(row));
+    return views;
   }
+
+  /** Recomputes the session's chain from the stored rows and judges it against the head recorded at ingestion. */
+  async verify(sessionId: string, session: SessionFacts): Promise<ChainVerification> {
+    const verifier = new ChainVerifier(sessionId, session);
+    for await (const row of this.rows(this.events.manager, sessionId, 0)) {
+      if (!verifier.push({ ...view(row), sessionId })) break;
+    }
+    const [heads, counts] = await Promise.all([
+      this.events.query<{ chained_seq: string; head_hash: string; stored_count: string }[]>(
+        `SELECT chained_seq, encode(head_hash, 'hex') AS head_hash, stored_count FROM session_event_chains WHERE session_id = $1`,
+        [sessionId],
+      ),
+      this.events.query<{ n: string }[]>(`SELECT count(*) AS n FROM session_events WHERE session_id = $1`, [sessionId]),
+    ]);
+    const head = heads[0];
+    const record: ChainHeadRecord | undefined = head && {
+      chainedSeq: Number(head.chained_seq),
+      headHash: head.head_hash,
+      storedCount: Number(head.stored_count),
+    };
+    return verifier.result(record, Number(counts[0]?.n ?? 0));
+  }
+
+  async counts(sessionId: string): Promise<SessionEventCounts> {
+    const [totals, effects] = await Promise.all([
+      this.events.query<{ events: string; statements: string; first_at: Date | null; last_at: Date | null }[]>(
+        `SELECT count(*) AS events, count(*) FILTER (WHERE kind = 'command.received') AS statements,
+                min(occurred_at) AS first_at, max(occurred_at) AS last_at
+           FROM session_events WHERE session_id = $1`,
+        [sessionId],
+      ),
+      this.events.query<{ effect: string | null; n: string }[]>(
+        `SELECT payload->>'effect' AS effect, count(*) AS n FROM session_events
+          WHERE session_id = $1 AND kind = 'command.decided' GROUP BY 1 ORDER BY 1`,
+        [sessionId],
+      ),
+    ]);
+    const total = totals[0];
+    return {
+      events: Number(total?.events ?? 0),
+      statements: Number(total?.statements ?? 0),
+      decisions: Object.fromEntries(effects.map((e) => [e.effect ?? 'unknown', Number(e.n)])),
+      firstEventAt: total?.first_at ?? null,
+      lastEventAt: total?.last_at ?? null,
+    };
+  }
+
+  /**
+   * Statements after `afterSeq`, at most `limit` of them (a page never splits a statement from its
+   * decision, approvals or completion: it ends just before a `command.received`).
+   */
+  async replay(sessionId: string, afterSeq: number, limit: number): Promise<ReplayPage> {
+    const builder = new ReplayBuilder();
+    for await (const row of this.rows(this.events.manager, sessionId, afterSeq)) {
+      if (row.kind === 'command.received' && builder.statements.length >= limit) {
+        return { statements: builder.statements, events: builder.events, nextAfterSeq: Number(row.seq) - 1 };
+      }
+      builder.add(view(row));
+    }
+    return { statements: builder.statements, events: builder.events, nextAfterSeq: null };
+  }
+
+  // ── ingestion ────────────────────────────────────────────────────────────────────────────────────
+
+  private prepare(agentId: string, sessionId: string, event: SessionEvent__Output, receivedAt: Date): PreparedEvent {
+    const malformed = (problem: string): PreparedEvent => {
+      this.logger.error(
+        { agentId, sessionId, seq: event.seq, kind: event.kind.slice(0, 64), problem },
+        'malformed session event recorded as such',
+      );
+      const payload = sanitizePayload({ problem, kind: event.kind.slice(0, 64) });
+      return {
+        sessionId,
+        seq: event.seq,
+        kind: 'event.malformed',
+        occurredAt: receivedAt,
+        payloadJson: canonicalJson(payload.ok ? payload.value : {}),
+      };
+    };
+    if (!KIND.test(event.kind)) return malformed('invalid kind');
+    const at = event.occurredAtUnixMs;
+    if (!Number.isFinite(at) || at < MIN_OCCURRED_AT_MS || at > MAX_OCCURRED_AT_MS) return malformed('occurred_at out of range');
+    if (event.payloadJson.length > MAX_PAYLOAD_BYTES) return malformed(`payload larger than ${MAX_PAYLOAD_BYTES} bytes`);
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(event.payloadJson);
+    } catch {
+      return malformed('payload is not JSON');
+    }
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return malformed('payload is not a JSON object');
+    const clean = sanitizePayload(parsed);
+    if (!clean.ok) return malformed(clean.problem);
+    return { sessionId, seq: event.seq, kind: event.kind, occurredAt: new Date(Math.trunc(at)), payloadJson: canonicalJson(clean.value) };
+  }
+
+  /**
+   * Stores one session's events and extends its chain, in one transaction holding the session's
+   * chain row lock (so replicas and concurrent batches extend it one at a time). Events that arrive
+   * before their predecessor are stored unchained and chained when it arrives. False when the
+   * session is not this agent's.
+   */
+  private async storeSession(agentId: string, sessionId: string, prepared: readonly PreparedEvent[]): Promise<boolean> {
+    const sealed = await this.events.manager.transaction(async (tx) => {
+      const owned = await tx.query<unknown[]>(`SELECT 1 FROM sessions WHERE id = $1 AND agent_id = $2`, [sessionId, agentId]);
+      if (owned.length === 0) return undefined;
+      await tx.query(`INSERT INTO session_event_chains (session_id) VALUES ($1) ON CONFLICT (session_id) DO NOTHING`, [sessionId]);
+      const heads = await tx.query<{ chained_seq: string; head_hash: string }[]>(
+        `SELECT chained_seq, encode(head_hash, 'hex') AS head_hash FROM session_event_chains WHERE session_id = $1 FOR UPDATE`,
+        [sessionId],
+      );
+      const head = heads[0];
+      if (!head) throw new Error('chain row vanished under its lock');
+      const inserted = await tx.query<{ seq: string }[]>(
+        `INSERT INTO session_events (session_id, seq, kind, occurred_at, payload)
+         SELECT $1, * FROM unnest($2::bigint[], $3::text[], $4::timestamptz[], $5::jsonb[])
+         ON CONFLICT (session_id, seq) DO NOTHING RETURNING seq`,
+        [
+          sessionId,
+          prepared.map((e) => e.seq),
+          prepared.map((e) => e.kind),
+          prepared.map((e) => e.occurredAt.toISOString()),
+          prepared.map((e) => e.payloadJson),
+        ],
+      );
+      const chain = await this.extendChain(tx, sessionId, Number(head.chained_seq), head.head_hash);
+      await tx.query(
+        `UPDATE session_event_chains
+            SET chained_seq = $2, head_hash = decode($3, 'hex'), stored_count = stored_count + $4,
+                max_seq = GREATEST(max_seq, $5), updated_at = now()
+          WHERE session_id = $1`,
+        [sessionId, chain.chainedSeq, chain.headHash, inserted.length, Math.max(0, ...inserted.map((r) => Number(r.seq)))],
+      );
+      return chain;
+    });
+    if (!sealed) return false;
+    if (sealed.sealedNow) {
+      // Outside the database, for whoever keeps the logs: the value a later verify must reproduce.
+      this.logger.info({ sessionId, seq: sealed.chainedSeq, headHash: sealed.headHash }, 'session log sealed');
+    }
+    return true;
+  }
+
+  /** Chains every stored, unchained event that now follows the chain without a gap. */
+  private async extendChain(
+    tx: EntityManager,
+    sessionId: string,
+    chainedSeq: number,
+    headHash: string,
+  ): Promise<{ chainedSeq: number; headHash: string; sealedNow: boolean }> {
+    let seq = chainedSeq;
+    let prev = headHash;
+    let sealedNow = false;
+    for (;;) {
+      const rows = await tx.query<EventRow[]>(
+        `${SELECT_EVENT} WHERE session_id = $1 AND seq > $2 AND seq <= $2 + $3 AND hash IS NULL ORDER BY seq`,
+        [sessionId, seq, PAGE],
+      );
+      const updates: { seq: number; prev: string; hash: string }[] = [];
+      for (const row of rows) {
+        const event = view(row);
+        if (event.seq !== seq + 1) break;
+        const hash = eventHash({ ...event, sessionId }, prev);
+        updates.push({ seq: event.seq, prev, hash });
+        if (TERMINAL_KINDS.has(event.kind)) sealedNow = true;
+        prev = hash;
+        seq = event.seq;
+      }
+      if (updates.length > 0) {
+        await tx.query(
+          `UPDATE session_events e SET prev_hash = decode(u.prev, 'hex'), hash = decode(u.hash, 'hex')
+             FROM unnest($2::bigint[], $3::text[], $4::text[]) AS u(seq, prev, hash)
+            WHERE e.session_id = $1 AND e.seq = u.seq`,
+          [sessionId, updates.map((u) => u.seq), updates.map((u) => u.prev), updates.map((u) => u.hash)],
+        );
+      }
+      if (updates.length < PAGE) return { chainedSeq: seq, headHash: prev, sealedNow };
+    }
+  }
+
+  private serialized<T>(sessionId: string, work: () => Promise<T>): Promise<T> {
+    const previous = this.queues.get(sessionId) ?? Promise.resolve();
+    const next = previous.then(work, work);
+    const settled = next.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.queues.set(sessionId, settled);
+    void settled.then(() => {
+      if (this.queues.get(sessionId) === settled) this.queues.delete(sessionId);
+    });
+    return next;
+  }
+
+  /** A session's events after `afterSeq`, in seq order, read a page at a time. */
+  private async *rows(manager: EntityManager, sessionId: string, afterSeq: number): AsyncGenerator<EventRow> {
+    let after = afterSeq;
+    for (;;) {
+      const page = await manager.query<EventRow[]>(`${SELECT_EVENT} WHERE session_id = $1 AND seq > $2 ORDER BY seq LIMIT $3`, [
+        sessionId,
+        after,
+        PAGE,
+      ]);
+      yield* page;
+      const last = page.at(-1);
+      if (page.length < PAGE || !last) return;
+      after = Number(last.seq);
+    }
+  }
+}
+
+function view(row: EventRow): SessionEventView {
+  return {
+    seq: Number(row.seq),
+    kind: row.kind,
+    occurredAt: row.occurred_at,
+    payload: row.payload,
+    prevHash: row.prev_hash,
+    hash: row.hash,
+  };
 }

@@ -9,6 +9,17 @@ import { PrincipalsService } from '../identity/principals.service.js';
 import type { VerifiedPrincipal } from '../identity/verified-principal.js';
 import { APP_LOGGER, type AppLogger } from '../logging/app-logger.js';
 import { SessionAccess } from './session-access.js';
+import {
+  auditEventPage,
+  searchSessions,
+  sessionDetail,
+  type AuditCursor,
+  type AuditEventRow,
+  type AuditRange,
+  type SessionDetailView,
+  type SessionSearch,
+  type SessionSearchPage,
+} from './session-queries.js';
 import { snapshotOf } from './session-snapshot.js';
 import { SessionEntity, type SessionPrincipalSnapshot } from './session.entity.js';
 
@@ -153,6 +164,23 @@ export class SessionsService {
       closedAt: row.closedAt,
       closeReason: row.closeReason,
     }));
+  }
+
+  // ── read-only auditor queries (docs/audit.md); the SQL lives in session-queries.ts ─────────────
+
+  /** Sessions matching the filter, newest first, one keyset page at a time. */
+  search(filter: SessionSearch): Promise<SessionSearchPage> {
+    return searchSessions(this.sessions.manager, filter);
+  }
+
+  /** One session with the principal snapshot it was opened with. */
+  detail(id: string): Promise<SessionDetailView | undefined> {
+    return sessionDetail(this.sessions.manager, id);
+  }
+
+  /** One page of recorded events for the audit export, with their session's context. */
+  auditEvents(range: AuditRange, after: AuditCursor | undefined, limit: number): Promise<AuditEventRow[]> {
+    return auditEventPage(this.sessions.manager, range, after, limit);
   }
 }
 

@@ -5,6 +5,7 @@ import type { AgentHello as _sluice_agent_v1_AgentHello, AgentHello__Output as _
 import type { AgentLinkClient as _sluice_agent_v1_AgentLinkClient, AgentLinkDefinition as _sluice_agent_v1_AgentLinkDefinition } from './sluice/agent/v1/AgentLink.js';
 import type { AgentMessage as _sluice_agent_v1_AgentMessage, AgentMessage__Output as _sluice_agent_v1_AgentMessage__Output } from './sluice/agent/v1/AgentMessage.js';
 import type { AgentRequest as _sluice_agent_v1_AgentRequest, AgentRequest__Output as _sluice_agent_v1_AgentRequest__Output } from './sluice/agent/v1/AgentRequest.js';
+import type { ApprovalResolved as _sluice_agent_v1_ApprovalResolved, ApprovalResolved__Output as _sluice_agent_v1_ApprovalResolved__Output } from './sluice/agent/v1/ApprovalResolved.js';
 import type { CloseSessionRequest as _sluice_agent_v1_CloseSessionRequest, CloseSessionRequest__Output as _sluice_agent_v1_CloseSessionRequest__Output } from './sluice/agent/v1/CloseSessionRequest.js';
 import type { Command as _sluice_agent_v1_Command, Command__Output as _sluice_agent_v1_Command__Output } from './sluice/agent/v1/Command.js';
 import type { ControlMessage as _sluice_agent_v1_ControlMessage, ControlMessage__Output as _sluice_agent_v1_ControlMessage__Output } from './sluice/agent/v1/ControlMessage.js';
@@ -46,6 +47,7 @@ export interface ProtoGrpcType {
         AgentLink: SubtypeConstructor<typeof grpc.Client, _sluice_agent_v1_AgentLinkClient> & { service: _sluice_agent_v1_AgentLinkDefinition }
         AgentMessage: MessageTypeDefinition<_sluice_agent_v1_AgentMessage, _sluice_agent_v1_AgentMessage__Output>
         AgentRequest: MessageTypeDefinition<_sluice_agent_v1_AgentRequest, _sluice_agent_v1_AgentRequest__Output>
+        ApprovalResolved: MessageTypeDefinition<_sluice_agent_v1_ApprovalResolved, _sluice_agent_v1_ApprovalResolved__Output>
         CloseSessionRequest: MessageTypeDefinition<_sluice_agent_v1_CloseSessionRequest, _sluice_agent_v1_CloseSessionRequest__Output>
         Command: MessageTypeDefinition<_sluice_agent_v1_Command, _sluice_agent_v1_Command__Output>
         ControlMessage: MessageTypeDefinition<_sluice_agent_v1_ControlMessage, _sluice_agent_v1_ControlMessage__Output>

@@ -1,0 +1,52 @@
+import { describe, expect, it, vi } from 'vitest';
+import { DecisionCache } from '../decisions/decision-cache.js';
+import type { LinkState } from '../link/control-plane-link.js';
+import type { ControlPlaneClient } from '../link/control-plane-client.js';
+import type { AgentDecision, CommandFacts } from '../link/link-types.js';
+import { RequestGate, refusalMessage } from './request-gate.js';
+import type { RequestSession } from './request-session-pool.js';
+
+const principal = { id: 'p1', kind: 'workload', displayName: 'A', groups: [], roles: [], scopes: [], appId: '', groupOverage: false };
+const session = { sessionId: 's1', principal, principalKey: DecisionCache.principalKey(principal), connection: 'api' } as unknown as RequestSession;
+const facts: CommandFacts = { classes: ['http.GET'], tables: [], tablesWritten: [], functions: [], hasWhere: null, text: 'GET /', fingerprint: 'http\u0000GET\u0000/' };
+
+function decision(effect: AgentDecision['effect'], cacheable = true): AgentDecision {
+  return { effect, ruleIds: ['r1'], reason: `by r1`, maskPlan: undefined, cacheable, policyVersion: '1', approvalId: effect === 'review' ? 'apr-1' : '', reviewDeadline: undefined };
+}
+
+function gate(decide: () => Promise<AgentDecision>, state: LinkState = 'ready', saturated = false) {
+  const controlPlane = { decide: vi.fn(decide) } as unknown as ControlPlaneClient;
+  return { gate: new RequestGate(controlPlane, new DecisionCache(), () => state, () => saturated), controlPlane };
+}
+
+describe('RequestGate', () => {
+  it('forwards allow and mask, refuses deny and review (naming the approval)', async () => {
+    expect((await gate(() => Promise.resolve(decision('allow'))).gate.decide(session, facts)).kind).toBe('forward');
+    expect((await gate(() => Promise.resolve(decision('mask'))).gate.decide(session, facts)).kind).toBe('forward');
+    const denied = await gate(() => Promise.resolve(decision('deny'))).gate.decide(session, facts);
+    expect(denied.kind).toBe('deny');
+    const review = await gate(() => Promise.resolve(decision('review'))).gate.decide(session, facts);
+    expect(review.kind === 'review' && refusalMessage(review)).toBe('requires approval: by r1 (approval apr-1)');
+  });
+
+  it('reuses cacheable decisions, never review ones', async () => {
+    const allow = gate(() => Promise.resolve(decision('allow')));
+    await allow.gate.decide(session, facts);
+    const second = await allow.gate.decide(session, facts);
+    expect(second.kind === 'forward' && second.cached).toBe(true);
+    expect(allow.controlPlane.decide).toHaveBeenCalledTimes(1);
+    const review = gate(() => Promise.resolve(decision('review', true)));
+    await review.gate.decide(session, facts);
+    await review.gate.decide(session, facts);
+    expect(review.controlPlane.decide).toHaveBeenCalledTimes(2);
+  });
+
+  it('fails closed without a link (even with a cached decision), without an answer, or with a full recording queue', async () => {
+    expect(await gate(() => Promise.resolve(decision('allow')), 'backoff').gate.decide(session, facts)).toMatchObject({ kind: 'unavailable', reason: 'no-link' });
+    expect(await gate(() => Promise.reject(new Error('deadline exceeded'))).gate.decide(session, facts)).toMatchObject({ kind: 'unavailable', reason: 'no-decision' });
+    expect(await gate(() => Promise.resolve(decision('allow')), 'ready', true).gate.decide(session, facts)).toMatchObject({
+      kind: 'unavailable',
+      reason: 'recording-saturated',
+    });
+  });
+});
