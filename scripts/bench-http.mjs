@@ -13,8 +13,10 @@ import { chmodSync, createWriteStream, existsSync, mkdtempSync, readFileSync, rm
 import { createServer } from 'node:net';
 import { cpus, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { clearInterval, clearTimeout, setInterval, setTimeout } from 'node:timers';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
+import { URLSearchParams, fileURLToPath } from 'node:url';
 import { parseArgs, promisify } from 'node:util';
 
 const run = promisify(execFile);
@@ -53,7 +55,8 @@ if (opts.help) {
 }
 if (opts.quick) {
   const given = new Set(process.argv.filter((a) => a.startsWith('--')).map((a) => a.slice(2).split('=')[0]));
-  for (const [name, value] of Object.entries({ duration: '3', rounds: '1', 'masked-json-mb': '5' })) if (!given.has(name)) opts[name] = value;
+  for (const [name, value] of Object.entries({ duration: '3', rounds: '1', 'masked-json-mb': '5' }))
+    if (!given.has(name)) opts[name] = value;
 }
 const int = (text, name, min = 1) => {
   const n = Number(text);
@@ -71,7 +74,10 @@ const DOWNLOAD_MB = int(opts['download-mb'], '--download-mb');
 const MASKED_JSON_MB = int(opts['masked-json-mb'], '--masked-json-mb', 0);
 
 const say = (line = '') => process.stdout.write(`${line}\n`);
-const fmt = (v, digits = 0) => (v === undefined || !Number.isFinite(v) ? '–' : v.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }));
+const fmt = (v, digits = 0) =>
+  v === undefined || !Number.isFinite(v)
+    ? '–'
+    : v.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 const median = (xs) => {
   const s = xs.filter(Number.isFinite).sort((a, b) => a - b);
   if (s.length === 0) return undefined;
@@ -116,7 +122,10 @@ let workDir;
 let stopping = false;
 
 function launch(label, args, env, nodeArgs = []) {
-  const child = spawn(process.execPath, [...nodeArgs, ...args], { env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...nodeArgs, ...args], {
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const log = createWriteStream(join(workDir, `${label}.log`));
   const tail = [];
   for (const stream of [child.stdout, child.stderr]) {
@@ -256,7 +265,10 @@ async function ensureWrk() {
     say('wrk is missing: apt-get install -y wrk …');
   }
   execFileSync('apt-get', ['update', '-qq'], { stdio: 'inherit' });
-  execFileSync('apt-get', ['install', '-y', '-qq', 'wrk'], { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+  execFileSync('apt-get', ['install', '-y', '-qq', 'wrk'], {
+    stdio: 'inherit',
+    env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+  });
 }
 
 /** One wrk run; requests/s and the p99 latency in ms. */
@@ -324,7 +336,12 @@ async function main() {
     const response = await globalThis.fetch(`${cpUrl}/dev-issuer/token`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ grant_type: 'client_credentials', client_id: 'demo-agent', client_secret: issuerSecret, scope: 'api://sluice/.default' }).toString(),
+      body: new URLSearchParams({
+        grant_type: 'client_credentials',
+        client_id: 'demo-agent',
+        client_secret: issuerSecret,
+        scope: 'api://sluice/.default',
+      }).toString(),
     });
     return response.ok ? (await response.json()).access_token : undefined;
   });
@@ -346,13 +363,18 @@ async function main() {
   );
   writeFileSync(join(workDir, 'agent.key'), `${agentKey}\n`, { mode: 0o600 });
   say('starting the agent …');
-  const agent = launch('agent', [AGENT], {
-    SLUICE_AGENT_CONFIG: join(workDir, 'agent.yaml'),
-    SLUICE_AGENT_KEY_FILE: join(workDir, 'agent.key'),
-    SLUICE_AGENT_STATE_DIR: join(workDir, 'agent-state'),
-    SLUICE_AGENT_ADMIN_LISTEN: 'off',
-    SLUICE_LOG_LEVEL: 'warn',
-  }, opts.profile ? ['--cpu-prof', `--cpu-prof-dir=${resolve(opts.profile)}`] : []);
+  const agent = launch(
+    'agent',
+    [AGENT],
+    {
+      SLUICE_AGENT_CONFIG: join(workDir, 'agent.yaml'),
+      SLUICE_AGENT_KEY_FILE: join(workDir, 'agent.key'),
+      SLUICE_AGENT_STATE_DIR: join(workDir, 'agent-state'),
+      SLUICE_AGENT_ADMIN_LISTEN: 'off',
+      SLUICE_LOG_LEVEL: 'warn',
+    },
+    opts.profile ? ['--cpu-prof', `--cpu-prof-dir=${resolve(opts.profile)}`] : [],
+  );
   const direct = `http://127.0.0.1:${upstreamPort}`;
   const viaAgent = `http://127.0.0.1:${agentPort}`;
   await waitUntil('the agent', agent, async () => {
@@ -377,7 +399,9 @@ async function main() {
       results[i].rps.push(rps);
       results[i].p99.push(p99ms);
       results[i].cpu.push(agentCpuUs);
-      say(`  round ${round}  ${c.label.padEnd(40)} ${fmt(rps)} req/s  p99 ${fmt(p99ms, 2)} ms${agentCpuUs ? `  agent ${fmt(agentCpuUs)} µs CPU/req` : ''}`);
+      say(
+        `  round ${round}  ${c.label.padEnd(40)} ${fmt(rps)} req/s  p99 ${fmt(p99ms, 2)} ms${agentCpuUs ? `  agent ${fmt(agentCpuUs)} µs CPU/req` : ''}`,
+      );
     }
   }
   const med = results.map((r) => ({ rps: median(r.rps), p99: median(r.p99), cpu: median(r.cpu) }));
@@ -387,7 +411,13 @@ async function main() {
       ['case', 'req/s', 'p99 ms', 'vs direct', 'agent CPU/req'],
       cases.map((c, i) => {
         const base = med[i % 2 === 0 ? i : i - 1].rps;
-        return [c.label, fmt(med[i].rps), fmt(med[i].p99, 2), i % 2 === 0 ? '1.00' : fmt(med[i].rps / base, 2), med[i].cpu ? `${fmt(med[i].cpu)} µs` : '–'];
+        return [
+          c.label,
+          fmt(med[i].rps),
+          fmt(med[i].p99, 2),
+          i % 2 === 0 ? '1.00' : fmt(med[i].rps / base, 2),
+          med[i].cpu ? `${fmt(med[i].cpu)} µs` : '–',
+        ];
       }),
     ),
   );
@@ -396,12 +426,16 @@ async function main() {
   say(`\nstreamed download of ${DOWNLOAD_MB} MB through the agent (application/octet-stream, passed through):`);
   const dl = await download(`${viaAgent}/download?bytes=${DOWNLOAD_MB * 1024 * 1024}`, token, agent.pid);
   say(`  ${fmt(dl.bytes / 1024 / 1024, 1)} MB in ${fmt(dl.seconds, 2)} s (${fmt(dl.bytes / 1024 / 1024 / dl.seconds, 0)} MB/s)`);
-  say(`  agent RSS before ${fmt(dl.beforeKb / 1024, 1)} MB, peak during ${fmt(dl.peakKb / 1024, 1)} MB (+${fmt((dl.peakKb - dl.beforeKb) / 1024, 1)} MB)`);
+  say(
+    `  agent RSS before ${fmt(dl.beforeKb / 1024, 1)} MB, peak during ${fmt(dl.peakKb / 1024, 1)} MB (+${fmt((dl.peakKb - dl.beforeKb) / 1024, 1)} MB)`,
+  );
   if (MASKED_JSON_MB > 0) {
     say(`\nmasked JSON stream of ${MASKED_JSON_MB} MB through the agent (field + detector masking):`);
     const js = await download(`${viaAgent}/pii/stream?bytes=${MASKED_JSON_MB * 1024 * 1024}`, token, agent.pid);
     say(`  ${fmt(js.bytes / 1024 / 1024, 1)} MB in ${fmt(js.seconds, 2)} s (${fmt(js.bytes / 1024 / 1024 / js.seconds, 1)} MB/s)`);
-    say(`  agent RSS before ${fmt(js.beforeKb / 1024, 1)} MB, peak during ${fmt(js.peakKb / 1024, 1)} MB (+${fmt((js.peakKb - js.beforeKb) / 1024, 1)} MB)`);
+    say(
+      `  agent RSS before ${fmt(js.beforeKb / 1024, 1)} MB, peak during ${fmt(js.peakKb / 1024, 1)} MB (+${fmt((js.peakKb - js.beforeKb) / 1024, 1)} MB)`,
+    );
   }
   say(`\nagent peak RSS over the whole run (VmHWM): ${fmt(procStatusKb(agent.pid, 'VmHWM') / 1024, 1)} MB`);
 }

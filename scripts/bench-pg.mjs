@@ -159,13 +159,13 @@ async function freePort() {
   });
 }
 
-/** utime + stime of a process, in milliseconds (all its threads). */
+/** CPU time of a process (all its threads) in ms: user (utime) and kernel (stime, syscalls and loopback TCP). */
 function cpuMs(pid) {
   if (pid === undefined) return undefined;
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLK_TCK;
+    return { user: (Number(fields[11]) * 1000) / CLK_TCK, sys: (Number(fields[12]) * 1000) / CLK_TCK };
   } catch {
     return undefined;
   }
@@ -502,6 +502,34 @@ async function devToken(controlPlane) {
   return (await response.json()).access_token;
 }
 
+/**
+ * Recording events the agent holds that the control plane has not acknowledged yet (in memory and
+ * spooled to disk), from its Prometheus endpoint; undefined when this agent build has none.
+ */
+async function recordingBacklog(agent) {
+  try {
+    const text = await (await globalThis.fetch(`http://127.0.0.1:${agent.adminPort}/metrics`)).text();
+    const gauge = (name) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
+    const queue = gauge('sluice_agent_recording_queue');
+    const spoolBytes = gauge('sluice_agent_spool_bytes');
+    return Number.isNaN(queue) ? undefined : { queue, spoolBytes: Number.isNaN(spoolBytes) ? 0 : spoolBytes };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Waits (≤ 180 s) until the control plane has acknowledged every event; returns the seconds it took. */
+async function drainRecording(agent) {
+  const started = Date.now();
+  for (;;) {
+    const backlog = await recordingBacklog(agent);
+    if (!backlog || (backlog.queue === 0 && backlog.spoolBytes === 0)) return (Date.now() - started) / 1000;
+    if (Date.now() - started > 180_000) return Infinity;
+    checkStopping();
+    await sleep(250);
+  }
+}
+
 /** The agent's YAML: the open connection (c), the masked one (d), and the idle-client one. */
 function agentYaml({ grpcPort, database, ports, idleTarget }) {
   const connection = (name, port, target) =>
@@ -531,6 +559,7 @@ async function startAgent(controlPlane, database, idleTarget, { profileDir, insp
   const ports = { open: await freePort(), masked: await freePort(), idle: await freePort() };
   const name = profileDir ? 'agent-profiled' : inspect ? 'agent-memory' : 'agent';
   const inspectPort = inspect ? await freePort() : undefined;
+  const adminPort = await freePort();
   const configFile = join(workDir, `${name}.yaml`);
   writeFileSync(configFile, agentYaml({ grpcPort: controlPlane.grpcPort, database, ports, idleTarget }));
   const env = {
@@ -542,13 +571,13 @@ async function startAgent(controlPlane, database, idleTarget, { profileDir, insp
     SLUICE_LOG_LEVEL: 'warn',
     BENCH_PG_PASSWORD: 'unused-trust-auth',
     // The agent's admin/metrics listener (default 127.0.0.1:9464) must not collide with another agent.
-    SLUICE_AGENT_ADMIN_LISTEN: `127.0.0.1:${await freePort()}`,
+    SLUICE_AGENT_ADMIN_LISTEN: `127.0.0.1:${adminPort}`,
   };
   // Only the agent is profiled, and only when asked (Node 20 refuses --cpu-prof in NODE_OPTIONS).
   // The memory agent opens its inspector (loopback) so the benchmark can force a GC before each reading.
   const nodeArgs = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : inspect ? [`--inspect=127.0.0.1:${inspectPort}`] : [];
   const child = launch(name, process.execPath, [...nodeArgs, AGENT], env, { logFile: join(workDir, `${name}.log`) });
-  const agent = { child, ports, database, inspectPort };
+  const agent = { child, ports, database, inspectPort, adminPort };
   // Ready = a statement goes through: listener up, link to the control plane ready, policy allows.
   const deadline = Date.now() + 60_000;
   let lastError;
@@ -615,6 +644,11 @@ async function pgbench(env, target, { workload, mode, clients, duration, latency
   };
   const child = launch(`pgbench ${target}`, 'pgbench', args, { ...process.env, PGPASSWORD: conn.password, PGSSLMODE: 'disable' });
   const code = await new Promise((done) => child.once('exit', (c, signal) => done(c ?? signal)));
+  // Recording that has not caught up by the end of the run is part of the run's cost: wait for it
+  // (so it does not leak into the next run) and count the CPU spent meanwhile.
+  const agentRun = TARGETS[target].proxy === 'agent' && env.agent;
+  const backlog = agentRun ? await recordingBacklog(env.agent) : undefined;
+  const drainSeconds = agentRun && backlog ? await drainRecording(env.agent) : undefined;
   const cpuAfter = {
     agent: cpuMs(env.agent?.child.pid),
     cp: cpuMs(env.controlPlane?.child.pid),
@@ -632,6 +666,9 @@ async function pgbench(env, target, { workload, mode, clients, duration, latency
     tps: tps ? Number(tps[1]) : undefined,
     transactions: processed ? Number(processed[1]) : 0,
     failed: failed ? Number(failed[1]) : 0,
+    backlogEvents: backlog?.queue,
+    spoolKb: backlog ? backlog.spoolBytes / 1024 : undefined,
+    drainSeconds,
     error:
       code === 0
         ? undefined
@@ -642,13 +679,19 @@ async function pgbench(env, target, { workload, mode, clients, duration, latency
             .join(' | ') || `exit ${code}`,
   };
   const per1k = (before, after) =>
-    before === undefined || after === undefined || result.transactions === 0 ? undefined : (after - before) / (result.transactions / 1000);
+    before === undefined || after === undefined || result.transactions === 0
+      ? undefined
+      : (after.user + after.sys - before.user - before.sys) / (result.transactions / 1000);
+  const sysShare = (before, after) => {
+    const total = before && after ? after.user + after.sys - before.user - before.sys : 0;
+    return total > 0 ? (100 * (after.sys - before.sys)) / total : undefined;
+  };
   const proxy = TARGETS[target].proxy;
-  if (proxy === 'agent') {
-    result.proxyCpuPer1k = per1k(cpuBefore.agent, cpuAfter.agent);
-    result.cpCpuPer1k = per1k(cpuBefore.cp, cpuAfter.cp);
-  } else if (proxy === 'pgbouncer') result.proxyCpuPer1k = per1k(cpuBefore.pgbouncer, cpuAfter.pgbouncer);
-  else if (proxy === 'relay') result.proxyCpuPer1k = per1k(cpuBefore.relay, cpuAfter.relay);
+  if (proxy === 'agent' || proxy === 'pgbouncer' || proxy === 'relay') {
+    result.proxyCpuPer1k = per1k(cpuBefore[proxy], cpuAfter[proxy]);
+    result.proxySysPercent = sysShare(cpuBefore[proxy], cpuAfter[proxy]);
+  }
+  if (proxy === 'agent') result.cpCpuPer1k = per1k(cpuBefore.cp, cpuAfter.cp);
   if (latencyLog) {
     const latencies = [];
     const base = logPrefix.slice(workDir.length + 1);
@@ -1008,6 +1051,19 @@ async function main() {
   const activeTargets = (workload) =>
     WORKLOADS[workload].targets.filter((t) => ONLY.has(t) && (t !== 'pgbouncer' || env.pgbouncer) && (t !== 'relay' || env.relay));
 
+  // Background CPU with no client at all (link heartbeats, timers, metrics): context for the per-1k figures.
+  const idleCpu = async (pids, ms) => {
+    const before = pids.map(cpuMs);
+    await sleep(ms);
+    return pids.map((pid, k) => {
+      const a = cpuMs(pid);
+      const b = before[k];
+      return a && b ? (100 * (a.user + a.sys - b.user - b.sys)) / ms : undefined;
+    });
+  };
+  const [agentIdle, cpIdle] = await idleCpu([env.agent.child.pid, env.controlPlane.child.pid], 5000);
+  say(`          idle (no clients) for 5 s: agent ${fmt(agentIdle, 1)} % of a core, control plane ${fmt(cpIdle, 1)} %`);
+
   // Warm-up (not recorded): JIT, caches, the catalog lookup of (d), PostgreSQL's buffers.
   say('\nwarm-up …');
   for (const workload of Object.keys(WORKLOADS))
@@ -1063,10 +1119,13 @@ const HEADERS = [
   'p99 µs',
   '+p50 µs',
   'proxy CPU ms/1k',
+  'sys %',
   'CP CPU ms/1k',
+  'rec. backlog',
+  'drain s',
 ];
 
-const LIVE_WIDTHS = [22, 18, 2, 8, 7, 6, 7, 8, 8, 15, 12];
+const LIVE_WIDTHS = [22, 18, 2, 8, 7, 6, 7, 8, 8, 15, 5, 12, 14, 7];
 
 /** A result line while the run is going, aligned like the final tables. */
 function liveRow(cells) {
@@ -1085,7 +1144,10 @@ function row(r, round = r.round) {
     fmt(r.p99),
     r.target === 'direct' ? '' : fmt(r.addedP50),
     fmt(r.proxyCpuPer1k, 1),
+    fmt(r.proxySysPercent),
     fmt(r.cpCpuPer1k, 1),
+    r.backlogEvents === undefined ? '' : `${fmt(r.backlogEvents)}${r.spoolKb > 0 ? ` +${fmt(r.spoolKb / 1024, 1)} MB` : ''}`,
+    r.drainSeconds === undefined ? '' : fmt(r.drainSeconds, 1),
   ];
 }
 
@@ -1125,6 +1187,10 @@ function report(results, memory, profiles, { pgbouncer }) {
       p99: m((r) => r.p99),
       addedP50: m((r) => r.addedP50),
       proxyCpuPer1k: m((r) => r.proxyCpuPer1k),
+      proxySysPercent: m((r) => r.proxySysPercent),
+      backlogEvents: m((r) => r.backlogEvents),
+      spoolKb: m((r) => r.spoolKb),
+      drainSeconds: m((r) => r.drainSeconds),
       cpCpuPer1k: m((r) => r.cpCpuPer1k),
       rounds: ok.length,
     };

@@ -174,14 +174,18 @@ connections:
     token = await devToken(cp, 'demo-agent');
     adminToken = await devToken(cp, 'demo-admin');
     // The agent must be linked before requests can be decided.
-    await waitFor(async () => ((await fetch(`${base}/public/ping`, { headers: { authorization: `Bearer ${token}` } })).status === 200 ? true : undefined), 30_000);
+    await waitFor(
+      async () =>
+        (await fetch(`${base}/public/ping`, { headers: { authorization: `Bearer ${token}` } })).status === 200 ? true : undefined,
+      30_000,
+    );
   });
 
   afterAll(async () => {
-    await agent?.stop();
-    await cp?.process.stop();
-    upstream?.close();
-    await db?.drop();
+    await agent.stop();
+    await cp.process.stop();
+    upstream.close();
+    await db.drop();
   });
 
   const curl = async (...args: string[]): Promise<{ status: number; headers: string; body: string }> => {
@@ -195,7 +199,8 @@ connections:
   async function sessionEvents(): Promise<EventJson[]> {
     const sessions = await getJson<{ id: string }[]>(`${cp.httpUrl}/api/v1/sessions?connection=internal-api`, adminToken);
     const all: EventJson[] = [];
-    for (const session of sessions) all.push(...(await getJson<EventJson[]>(`${cp.httpUrl}/api/v1/sessions/${session.id}/events`, adminToken)));
+    for (const session of sessions)
+      all.push(...(await getJson<EventJson[]>(`${cp.httpUrl}/api/v1/sessions/${session.id}/events`, adminToken)));
     return all;
   }
 
@@ -235,7 +240,8 @@ connections:
     expect(body.customers[1]?.card).toBe('************5559');
     expect(body.customers[0]?.notes).toBe('prefers mail to [redacted]');
     expect(body.customers[0]?.name).toBe('Alice');
-    for (const secret of ['alice@example.com', '4111 1111 1111 1111', '5500005555555559', '123-45-6789', 'alice.backup']) expect(res.body).not.toContain(secret);
+    for (const secret of ['alice@example.com', '4111 1111 1111 1111', '5500005555555559', '123-45-6789', 'alice.backup'])
+      expect(res.body).not.toContain(secret);
   });
 
   it('leaves responses of unmasked paths untouched (Content-Length, ETag kept)', async () => {
@@ -343,7 +349,9 @@ connections:
     await curl(...auth(), `${base}/echo?api_key=sk_live_supersecret&page=2`);
     const events = await waitFor(async () => {
       const list = await sessionEvents();
-      return list.some((e) => e.kind === 'command.result-preview') && list.some((e) => String(e.payload['path']) === '/echo') ? list : undefined;
+      return list.some((e) => e.kind === 'command.result-preview') && list.some((e) => String(e.payload['path']) === '/echo')
+        ? list
+        : undefined;
     }, 15_000);
     const text = JSON.stringify(events);
     // The /echo upstream repeats the request in its body: only its preview could hold the query, and
@@ -357,7 +365,11 @@ connections:
     const denied = events.find((e) => e.kind === 'command.decided' && e.payload['effect'] === 'deny');
     expect(denied?.payload).toMatchObject({ ruleIds: ['deny-admin-delete'] });
     const completed = events.filter((e) => e.kind === 'command.completed');
-    expect(completed.some((e) => e.payload['status'] === 200 && Number(e.payload['bytesOut']) > 0 && typeof e.payload['durationMs'] === 'number')).toBe(true);
+    expect(
+      completed.some(
+        (e) => e.payload['status'] === 200 && Number(e.payload['bytesOut']) > 0 && typeof e.payload['durationMs'] === 'number',
+      ),
+    ).toBe(true);
     const preview = events.find((e) => e.kind === 'command.result-preview' && String(e.payload['text']).includes('customers'));
     expect(String(preview?.payload['text'])).toContain('**** **** **** 1111');
     const sessions = await getJson<{ id: string }[]>(`${cp.httpUrl}/api/v1/sessions?connection=internal-api`, adminToken);

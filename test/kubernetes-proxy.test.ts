@@ -10,7 +10,15 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { promisify } from 'node:util';
 import { CoreV1Api, Exec, KubeConfig, Watch, type V1Status } from '@kubernetes/client-node';
-import { FakeApiServer, createTestDatabase, freePort, testCertificate, waitFor, type ManagedProcess, type TestDatabase } from '@sluice/testing';
+import {
+  FakeApiServer,
+  createTestDatabase,
+  freePort,
+  testCertificate,
+  waitFor,
+  type ManagedProcess,
+  type TestDatabase,
+} from '@sluice/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONTROL_PLANE_CLI, devToken, getJson, startAgent, startControlPlane, type RunningControlPlane } from './support/system.js';
 
@@ -124,7 +132,11 @@ async function seed(kube: KubeConfig): Promise<void> {
       stringData: { password: SECRET_VALUE },
     },
   });
-  await waitFor(async () => ((await core.readNamespacedPod({ namespace: NS, name: POD })).status?.phase === 'Running' ? true : undefined), 120_000, 'the pod to run');
+  await waitFor(
+    async () => ((await core.readNamespacedPod({ namespace: NS, name: POD })).status?.phase === 'Running' ? true : undefined),
+    120_000,
+    'the pod to run',
+  );
 }
 
 interface EventJson {
@@ -182,41 +194,59 @@ connections:
     for (const who of ['agent', 'operator', 'security'] as const) {
       // The kubeconfig comes from the CLI, as an operator would make it.
       const tokenFile = await file(dir, `${who}.token`, tokens[who]);
-      const { stdout } = await run(process.execPath, [CONTROL_PLANE_CLI, 'kubeconfig', 'dev-cluster', '--server', server, '--ca-file', agentCa, '--token-file', tokenFile, '--namespace', NS]);
+      const { stdout } = await run(process.execPath, [
+        CONTROL_PLANE_CLI,
+        'kubeconfig',
+        'dev-cluster',
+        '--server',
+        server,
+        '--ca-file',
+        agentCa,
+        '--token-file',
+        tokenFile,
+        '--namespace',
+        NS,
+      ]);
       kubeconfigs[who] = await file(dir, `${who}.kubeconfig`, stdout);
     }
     // Wait until the agent's link is up and decisions flow.
     let last = '';
-    await waitFor(
-      async () => {
-        const result = await kubectl('agent', 'get', 'pods').catch((e: { stderr?: string }) => {
-          last = e.stderr ?? String(e);
-          return undefined;
-        });
-        return result?.stdout.includes(POD) ? true : undefined;
-      },
-      30_000,
-    ).catch((error: unknown) => {
+    await waitFor(async () => {
+      const result = await kubectl('agent', 'get', 'pods').catch((e: unknown) => {
+        last = (e as { stderr?: string }).stderr ?? (e as Error).message;
+        return undefined;
+      });
+      return result?.stdout.includes(POD) ? true : undefined;
+    }, 30_000).catch((error: unknown) => {
       throw new Error(`${(error as Error).message}; kubectl said: ${last}`);
     });
   });
 
   afterAll(async () => {
-    await agent?.stop();
-    await cp?.process.stop();
-    await upstream?.close();
-    await db?.drop();
+    await agent.stop();
+    await cp.process.stop();
+    await upstream.close();
+    await db.drop();
   });
 
   function env(who: keyof typeof kubeconfigs): NodeJS.ProcessEnv {
-    return { PATH: process.env.PATH, HOME: join(dir, `home-${who}`), KUBECONFIG: kubeconfigs[who], KUBECACHEDIR: join(dir, `cache-${who}`) };
+    return {
+      PATH: process.env.PATH,
+      HOME: join(dir, `home-${who}`),
+      KUBECONFIG: kubeconfigs[who],
+      KUBECACHEDIR: join(dir, `cache-${who}`),
+    };
   }
 
   async function kubectl(who: keyof typeof kubeconfigs, ...args: string[]): Promise<{ stdout: string; stderr: string }> {
     return run('kubectl', args, { env: env(who), timeout: 60_000 });
   }
 
-  async function kubectlWithInput(who: keyof typeof kubeconfigs, input: string, ...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  async function kubectlWithInput(
+    who: keyof typeof kubeconfigs,
+    input: string,
+    ...args: string[]
+  ): Promise<{ code: number | null; stdout: string; stderr: string }> {
     const child = spawn('kubectl', args, { env: env(who) });
     let stdout = '';
     let stderr = '';
@@ -239,7 +269,10 @@ connections:
   }
 
   async function events(principalName: string): Promise<EventJson[]> {
-    const sessions = await getJson<{ id: string; principalName: string | null }[]>(`${cp.httpUrl}/api/v1/sessions?connection=dev-cluster`, adminToken);
+    const sessions = await getJson<{ id: string; principalName: string | null }[]>(
+      `${cp.httpUrl}/api/v1/sessions?connection=dev-cluster`,
+      adminToken,
+    );
     const all: EventJson[] = [];
     for (const s of sessions.filter((x) => x.principalName === principalName)) {
       all.push(...(await getJson<EventJson[]>(`${cp.httpUrl}/api/v1/sessions/${s.id}/events`, adminToken)));
@@ -262,7 +295,9 @@ connections:
   it('refuses `kubectl delete pod` for an AI agent; the pod is untouched', async () => {
     const before = upstream.fake?.requests.length ?? 0;
     const result = kubectl('agent', 'delete', 'pod', POD, '--wait=false');
-    await expect(result).rejects.toMatchObject({ stderr: expect.stringMatching(/^Error from server \(Forbidden\): denied by policy: /m) as unknown });
+    await expect(result).rejects.toMatchObject({
+      stderr: expect.stringMatching(/^Error from server \(Forbidden\): denied by policy: /m) as unknown,
+    });
     const pods = await upstream.kube.makeApiClient(CoreV1Api).listNamespacedPod({ namespace: NS });
     expect(pods.items.map((p) => p.metadata?.name)).toContain(POD);
     if (upstream.fake) expect(upstream.fake.requests.slice(before).some((r) => r.method === 'DELETE')).toBe(false);
@@ -297,7 +332,12 @@ connections:
   it('masks Secret data in watch streams too', async () => {
     const seen: unknown[] = [];
     const watch = new Watch(clientFor('operator'));
-    const controller = await watch.watch(`/api/v1/namespaces/${NS}/secrets`, {}, (_phase, object) => seen.push(object), () => undefined);
+    const controller = await watch.watch(
+      `/api/v1/namespaces/${NS}/secrets`,
+      {},
+      (_phase, object) => seen.push(object),
+      () => undefined,
+    );
     await waitFor(() => (seen.length > 0 ? true : undefined), 15_000, 'a watch event');
     controller.abort();
     expect(JSON.stringify(seen)).not.toContain(Buffer.from(SECRET_VALUE).toString('base64'));
@@ -324,15 +364,33 @@ connections:
     expect(started?.payload['asciicast']).toMatchObject({ version: 2, width: 80, height: 24, command: 'sh' });
     const cast = [
       JSON.stringify(started?.payload['asciicast']),
-      ...recorded.filter((e) => e.kind === 'terminal.output').flatMap((e) => (e.payload['events'] as unknown[]).map((x) => JSON.stringify(x))),
+      ...recorded
+        .filter((e) => e.kind === 'terminal.output')
+        .flatMap((e) => (e.payload['events'] as unknown[]).map((x) => JSON.stringify(x))),
     ];
     // A valid asciicast v2: header, then [time, code, data] with non-decreasing times.
     const lines = cast.slice(1).map((l) => JSON.parse(l) as [number, string, string]);
-    expect(lines.every(([t, code, data], i) => typeof t === 'number' && ['o', 'i', 'r'].includes(code) && typeof data === 'string' && (i === 0 || t >= lines[i - 1]![0]))).toBe(true);
-    expect(lines.filter(([, c]) => c === 'o').map(([, , d]) => d).join('')).toBe('hello-from-exec\n');
-    expect(lines.filter(([, c]) => c === 'i').map(([, , d]) => d).join('')).toContain('echo hello-from-exec');
+    expect(
+      lines.every(
+        ([t, code, data], i) =>
+          typeof t === 'number' && ['o', 'i', 'r'].includes(code) && typeof data === 'string' && (i === 0 || t >= lines[i - 1]![0]),
+      ),
+    ).toBe(true);
+    expect(
+      lines
+        .filter(([, c]) => c === 'o')
+        .map(([, , d]) => d)
+        .join(''),
+    ).toBe('hello-from-exec\n');
+    expect(
+      lines
+        .filter(([, c]) => c === 'i')
+        .map(([, , d]) => d)
+        .join(''),
+    ).toContain('echo hello-from-exec');
     expect(recorded.find((e) => e.kind === 'terminal.ended')?.payload).toMatchObject({ status: { exitCode: 3 } });
-    for (const chunk of recorded.filter((e) => e.kind === 'terminal.output')) expect(JSON.stringify(chunk.payload).length).toBeLessThanOrEqual(64 * 1024);
+    for (const chunk of recorded.filter((e) => e.kind === 'terminal.output'))
+      expect(JSON.stringify(chunk.payload).length).toBeLessThanOrEqual(64 * 1024);
   });
 
   it('runs exec from @kubernetes/client-node over WebSocket', async () => {
@@ -363,7 +421,12 @@ connections:
       'X-Stream-Protocol-Version: v4.channel.k8s.io',
       `${server}/api/v1/namespaces/${NS}/pods/${POD}/exec?command=sh&stdin=true&stdout=true`,
     ]);
-    expect(JSON.parse(stdout)).toMatchObject({ kind: 'Status', status: 'Failure', code: 400, message: expect.stringMatching(/WebSockets only/) as unknown });
+    expect(JSON.parse(stdout)).toMatchObject({
+      kind: 'Status',
+      status: 'Failure',
+      code: 400,
+      message: expect.stringMatching(/WebSockets only/) as unknown,
+    });
   });
 
   it('masks pod logs with the policy detectors and follows them (kubectl logs -f)', async () => {
@@ -401,7 +464,12 @@ connections:
   it('records requests with their Kubernetes attributes, decisions and outcomes', async () => {
     const recorded = await events('Demo AI agent');
     const deleted = recorded.find((e) => e.kind === 'command.received' && e.payload['verb'] === 'delete');
-    expect(deleted?.payload).toMatchObject({ resource: 'pods', namespace: NS, name: POD, classes: expect.arrayContaining(['k8s.pods.delete']) as unknown });
+    expect(deleted?.payload).toMatchObject({
+      resource: 'pods',
+      namespace: NS,
+      name: POD,
+      classes: expect.arrayContaining(['k8s.pods.delete']) as unknown,
+    });
     const decided = recorded.find((e) => e.kind === 'command.decided' && e.payload['effect'] === 'review');
     expect(decided?.payload['ruleIds']).toEqual(['agents-exec-review']);
     expect(JSON.stringify(recorded)).not.toContain(tokens.agent);
@@ -416,8 +484,16 @@ connections:
   it('ends an open watch when the principal is revoked', async () => {
     const watch = new Watch(clientFor('operator'));
     let ended: unknown = 'still open';
-    await watch.watch(`/api/v1/namespaces/${NS}/pods`, {}, () => undefined, (error: unknown) => (ended = error ?? 'ended'));
-    const sessions = await getJson<{ principalId: string; principalName: string | null }[]>(`${cp.httpUrl}/api/v1/sessions?connection=dev-cluster`, adminToken);
+    await watch.watch(
+      `/api/v1/namespaces/${NS}/pods`,
+      {},
+      () => undefined,
+      (error: unknown) => (ended = error ?? 'ended'),
+    );
+    const sessions = await getJson<{ principalId: string; principalName: string | null }[]>(
+      `${cp.httpUrl}/api/v1/sessions?connection=dev-cluster`,
+      adminToken,
+    );
     const principalId = sessions.find((s) => s.principalName === 'Demo approver')!.principalId;
     const revoke = await fetch(`${cp.httpUrl}/api/v1/principals/${encodeURIComponent(principalId)}/revoke`, {
       method: 'POST',
@@ -426,7 +502,9 @@ connections:
     });
     expect(revoke.status).toBe(200);
     await waitFor(() => (ended !== 'still open' ? true : undefined), 5_000, 'the watch to end');
-    await expect(kubectl('operator', 'get', 'pods')).rejects.toMatchObject({ stderr: expect.stringMatching(/revoked|Forbidden/) as unknown });
+    await expect(kubectl('operator', 'get', 'pods')).rejects.toMatchObject({
+      stderr: expect.stringMatching(/revoked|Forbidden/) as unknown,
+    });
     expect(agent.child.exitCode).toBeNull();
   });
 });

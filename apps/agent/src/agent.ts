@@ -81,12 +81,18 @@ export class Agent {
       sessions: this.sessions,
       cancels: new CancelRegistry(),
       hashKey: await this.maskKey(),
+      approvals: this.approvals,
       logger: this.logger.child({ component: 'postgres' }),
       maxStatementBytes: this.config.maxStatementBytes,
     };
     const requests: RequestServices = {
       controlPlane,
-      gate: new RequestGate(controlPlane, this.decisions, () => this.link.state, () => this.recorder.saturated),
+      gate: new RequestGate(
+        controlPlane,
+        this.decisions,
+        () => this.link.state,
+        () => this.recorder.saturated,
+      ),
       recorder: this.recorder,
       sessions: this.sessions,
       hashKey: shared.hashKey,

@@ -46,7 +46,8 @@ function kubeconfig(args: string[]): void {
   if (!server || !/^https:\/\//.test(server)) fail('kubeconfig: --server must be the https:// address of the agent listener');
   const credentials = [values.token, values['token-file'], values['token-command']].filter((v) => v !== undefined);
   if (credentials.length !== 1) fail('kubeconfig: give exactly one of --token, --token-file, --token-command');
-  if (values['ca-file'] && values['insecure-skip-tls-verify']) fail('kubeconfig: --ca-file and --insecure-skip-tls-verify exclude each other');
+  if (values['ca-file'] && values['insecure-skip-tls-verify'])
+    fail('kubeconfig: --ca-file and --insecure-skip-tls-verify exclude each other');
 
   const name = `sluice-${connection}`;
   const cluster: Record<string, unknown> = { server };
@@ -81,7 +82,8 @@ function execCredential(args: string[]): void {
   const { values } = parseArgs({ args, options: { 'token-file': { type: 'string' }, 'token-command': { type: 'string' } } });
   let token: string;
   if (values['token-file']) token = readFileSync(values['token-file'], 'utf8').trim();
-  else if (values['token-command']) token = execFileSync('/bin/sh', ['-c', values['token-command']], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
+  else if (values['token-command'])
+    token = execFileSync('/bin/sh', ['-c', values['token-command']], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
   else fail('exec-credential: give --token-file or --token-command');
   if (token === '') fail('exec-credential: the token is empty');
   const status: Record<string, unknown> = { token };

@@ -84,13 +84,22 @@ const requestLimits = z
   .object({
     maxHeaderBytes: z.number().int().min(1_024).max(1_048_576).default(16_384),
     /** 0: no limit (streamed either way). */
-    maxRequestBodyBytes: z.number().int().min(0).default(10 * 1024 * 1024),
+    maxRequestBodyBytes: z
+      .number()
+      .int()
+      .min(0)
+      .default(10 * 1024 * 1024),
     /** Time for the upstream to send response headers. */
     upstreamHeadersTimeoutMs: z.number().int().min(100).max(3_600_000).default(60_000),
     /** Longest silence inside a response body; 0: none (watches, log follow, downloads). */
     upstreamBodyIdleTimeoutMs: z.number().int().min(0).max(86_400_000).default(0),
     /** Largest single string a masked response may hold when it must be read whole (partial/hash/detectors). */
-    maxMaskedValueBytes: z.number().int().min(1_024).max(64 * 1024 * 1024).default(1_048_576),
+    maxMaskedValueBytes: z
+      .number()
+      .int()
+      .min(1_024)
+      .max(64 * 1024 * 1024)
+      .default(1_048_576),
     /** Bytes of a JSON response kept (masked) in the recording. */
     previewBytes: z.number().int().min(0).max(65_536).default(4_096),
     maxUpstreamConnections: z.number().int().min(1).max(10_000).default(256),

@@ -34,7 +34,14 @@ describe('header rules', () => {
   });
 
   it('drops representation fields from a rewritten response only', () => {
-    const upstream = { 'content-length': '10', etag: '"a"', 'content-encoding': 'gzip', 'content-type': 'application/json', connection: 'close', 'set-cookie': ['a=1', 'b=2'] };
+    const upstream = {
+      'content-length': '10',
+      etag: '"a"',
+      'content-encoding': 'gzip',
+      'content-type': 'application/json',
+      connection: 'close',
+      'set-cookie': ['a=1', 'b=2'],
+    };
     expect(clientResponseHeaders(upstream, true)).toEqual({ 'content-type': 'application/json', 'set-cookie': ['a=1', 'b=2'] });
     expect(clientResponseHeaders(upstream, false)).toMatchObject({ 'content-length': '10', etag: '"a"', 'content-encoding': 'gzip' });
   });

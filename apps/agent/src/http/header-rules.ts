@@ -20,7 +20,17 @@ const HOP_BY_HOP = new Set([
 const CLIENT_ONLY = new Set(['authorization', 'host', 'expect', 'forwarded', 'x-forwarded-for', 'x-forwarded-host', 'x-forwarded-proto']);
 
 /** Describe the representation as the upstream sent it: wrong once the body is rewritten. */
-const REPRESENTATION = ['content-length', 'etag', 'content-encoding', 'content-md5', 'digest', 'repr-digest', 'content-digest', 'content-range', 'accept-ranges'];
+const REPRESENTATION = [
+  'content-length',
+  'etag',
+  'content-encoding',
+  'content-md5',
+  'digest',
+  'repr-digest',
+  'content-digest',
+  'content-range',
+  'accept-ranges',
+];
 
 /** Names listed in Connection (RFC 9110 §7.6.1) are hop-by-hop too. */
 function connectionListed(headers: IncomingHttpHeaders | Record<string, string | string[] | undefined>): Set<string> {

@@ -69,7 +69,12 @@ export class HttpAdapter implements RequestAdapter<RequestTarget> {
     return `${this.options.basePath}${target.rawPath}${target.rawQuery !== '' ? `?${target.rawQuery}` : ''}`;
   }
 
-  upstreamHeaders(req: IncomingMessage, _session: unknown, _target: RequestTarget, masked: boolean): Promise<Record<string, string | string[]>> {
+  upstreamHeaders(
+    req: IncomingMessage,
+    _session: unknown,
+    _target: RequestTarget,
+    masked: boolean,
+  ): Promise<Record<string, string | string[]>> {
     const headers = upstreamRequestHeaders(req.headers, {
       drop: (name) => name === this.credentialHeader || (masked && (name === 'range' || name === 'if-range')),
       set: {
@@ -112,7 +117,11 @@ export class HttpAdapter implements RequestAdapter<RequestTarget> {
       ...(details ? { effect: details.effect, ruleIds: details.ruleIds } : {}),
       ...(details?.approvalId ? { approvalId: details.approvalId } : {}),
     });
-    res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body), 'cache-control': 'no-store' });
+    res.writeHead(status, {
+      'content-type': 'application/json; charset=utf-8',
+      'content-length': Buffer.byteLength(body),
+      'cache-control': 'no-store',
+    });
     res.end(body);
   };
 

@@ -7,7 +7,12 @@ import { describe, expect, it } from 'vitest';
 import { AgentConfigError, loadAgentConfig } from '../config/agent-config.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'http-config-'));
-const base = { SLUICE_AGENT_ID: 'a1', SLUICE_CONTROL_PLANE_ADDRESS: '127.0.0.1:8443', SLUICE_CONTROL_PLANE_INSECURE: 'true', SLUICE_AGENT_KEY: 'sak_x' };
+const base = {
+  SLUICE_AGENT_ID: 'a1',
+  SLUICE_CONTROL_PLANE_ADDRESS: '127.0.0.1:8443',
+  SLUICE_CONTROL_PLANE_INSECURE: 'true',
+  SLUICE_AGENT_KEY: 'sak_x',
+};
 
 function load(yaml: string, env: Record<string, string> = {}) {
   const file = join(dir, `c${Math.random().toString(36).slice(2)}.yaml`);
@@ -27,7 +32,9 @@ function problems(yaml: string, env: Record<string, string> = {}): string[] {
 
 describe('HTTP and Kubernetes connection configuration', () => {
   it('fills defaults for a minimal HTTP connection', () => {
-    const config = load(`connections:\n  - { name: api, protocol: http, listen: "127.0.0.1:8080", target: { url: "https://api.internal" } }\n`);
+    const config = load(
+      `connections:\n  - { name: api, protocol: http, listen: "127.0.0.1:8080", target: { url: "https://api.internal" } }\n`,
+    );
     expect(config.connections[0]).toMatchObject({
       credentials: { kind: 'none' },
       allowPlaintextOnLoopback: false,
@@ -49,10 +56,15 @@ describe('HTTP and Kubernetes connection configuration', () => {
 
   it('reports a missing credential, a bad header name and a non-http URL', () => {
     expect(
-      problems(`connections:\n  - { name: api, protocol: http, listen: "127.0.0.1:8080", target: { url: "https://a" }, credentials: { kind: bearer, token: { env: MISSING } } }\n`),
+      problems(
+        `connections:\n  - { name: api, protocol: http, listen: "127.0.0.1:8080", target: { url: "https://a" }, credentials: { kind: bearer, token: { env: MISSING } } }\n`,
+      ),
     ).toEqual([expect.stringContaining('MISSING is not set')]);
     expect(
-      problems(`connections:\n  - { name: api, protocol: http, listen: "127.0.0.1:8080", target: { url: "https://a" }, credentials: { kind: header, name: "Host", value: { env: X } } }\n`, { X: '1' }),
+      problems(
+        `connections:\n  - { name: api, protocol: http, listen: "127.0.0.1:8080", target: { url: "https://a" }, credentials: { kind: header, name: "Host", value: { env: X } } }\n`,
+        { X: '1' },
+      ),
     ).toEqual([expect.stringContaining('framing or routing header')]);
     expect(problems(`connections:\n  - { name: api, protocol: http, listen: "127.0.0.1:8080", target: { url: "ftp://a" } }\n`)).toEqual([
       expect.stringContaining('http:// or https://'),
@@ -68,8 +80,8 @@ describe('HTTP and Kubernetes connection configuration', () => {
       recording: { stdin: false },
       target: { insecureSkipVerify: false },
     });
-    expect(problems(`connections:\n  - { name: k, protocol: kubernetes, listen: "127.0.0.1:1", target: { url: "https://k", certFile: /c } }\n`)).toEqual([
-      expect.stringContaining('certFile and keyFile together'),
-    ]);
+    expect(
+      problems(`connections:\n  - { name: k, protocol: kubernetes, listen: "127.0.0.1:1", target: { url: "https://k", certFile: /c } }\n`),
+    ).toEqual([expect.stringContaining('certFile and keyFile together')]);
   });
 });

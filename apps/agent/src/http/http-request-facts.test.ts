@@ -11,7 +11,12 @@ describe('HTTP request facts', () => {
   it('gives the class http.<METHOD>, the raw path, the decoded query and the content type', () => {
     const facts = httpCommandFacts('delete', target('/admin/users/1?force=true&tag=a&tag=b'), 'application/json');
     expect(facts.classes).toEqual(['http.DELETE']);
-    expect(facts.http).toEqual({ method: 'DELETE', path: '/admin/users/1', query: { force: 'true', tag: 'a,b' }, contentType: 'application/json' });
+    expect(facts.http).toEqual({
+      method: 'DELETE',
+      path: '/admin/users/1',
+      query: { force: 'true', tag: 'a,b' },
+      contentType: 'application/json',
+    });
     expect(facts.text).toBe('DELETE /admin/users/1?force=true&tag=a&tag=b');
   });
 

@@ -3,7 +3,8 @@
 import type { CommandFacts } from '../link/link-types.js';
 
 /** Query parameter names whose values never leave the agent (recordings, decision requests). */
-const SECRET_QUERY_KEY = /(token|secret|passw(or)?d|pwd|api[-_]?key|apikey|signature|sig$|^sig|auth|credential|session|^code$|^key$|private)/i;
+const SECRET_QUERY_KEY =
+  /(token|secret|passw(or)?d|pwd|api[-_]?key|apikey|signature|sig$|^sig|auth|credential|session|^code$|^key$|private)/i;
 export const REDACTED_QUERY_VALUE = '[redacted]';
 
 /** More keys than this is refused, rather than silently dropping one a policy might test. */
@@ -69,7 +70,9 @@ export function splitQuery(rawQuery: string): [string, string][] {
   for (const piece of rawQuery.split('&')) {
     if (piece === '') continue;
     const eq = piece.indexOf('=');
-    out.push(eq < 0 ? [decodeQueryComponent(piece), ''] : [decodeQueryComponent(piece.slice(0, eq)), decodeQueryComponent(piece.slice(eq + 1))]);
+    out.push(
+      eq < 0 ? [decodeQueryComponent(piece), ''] : [decodeQueryComponent(piece.slice(0, eq)), decodeQueryComponent(piece.slice(eq + 1))],
+    );
   }
   return out;
 }

@@ -34,7 +34,7 @@ describe('JSON field patterns', () => {
     expect(matchesPath(matcher('$.users[*].email'), ['users', 2, 'profile', 'email'])).toBe(false);
     expect(matchesPath(matcher('$.users[1].email'), ['users', 1, 'email'])).toBe(true);
     expect(matchesPath(matcher('$.users[1].email'), ['users', 0, 'email'])).toBe(false);
-    expect(matchesPath(matcher("$['a.b'][\"c\"]"), ['a.b', 'c'])).toBe(true);
+    expect(matchesPath(matcher('$[\'a.b\']["c"]'), ['a.b', 'c'])).toBe(true);
     expect(matchesPath(matcher('$.*.token'), ['x', 'token'])).toBe(true);
     expect(matchesPath(matcher('$.*.token'), ['token'])).toBe(false);
     // JSONPath names are exact.
@@ -56,7 +56,12 @@ describe('JSON field patterns', () => {
   it('matches many `..` against a deep path without exponential backtracking', () => {
     // A naive backtracker explores ~C(200, 15) ways here; the DP is linear in selectors × depth.
     const m = matcher(`$${'..a'.repeat(15)}..b`);
-    expect(matchesPath(m, Array.from({ length: 200 }, () => 'a'))).toBe(false);
+    expect(
+      matchesPath(
+        m,
+        Array.from({ length: 200 }, () => 'a'),
+      ),
+    ).toBe(false);
     expect(matchesPath(m, [...Array.from({ length: 200 }, () => 'a'), 'b'])).toBe(true);
   });
 
@@ -84,7 +89,10 @@ describe('JSON field patterns', () => {
     expect(strictestRule(rules, ['user', 'email'], undefined)?.strategy.kind).toBe('partial');
     expect(strictestRule(rules, ['admin', 'email'], undefined)?.strategy.kind).toBe('null');
     expect(strictestRule(rules, ['admin', 'name'], undefined)).toBeUndefined();
-    const bad = compileFieldRules({ columns: [{ pattern: '$.[', strategy: { kind: 'redact' } }], detectors: [] }, importHashKey(Buffer.alloc(16)));
+    const bad = compileFieldRules(
+      { columns: [{ pattern: '$.[', strategy: { kind: 'redact' } }], detectors: [] },
+      importHashKey(Buffer.alloc(16)),
+    );
     expect(bad).toEqual({ error: expect.stringContaining('columns[0].pattern') as string });
   });
 });

@@ -282,7 +282,11 @@ export function compileFieldRules(plan: MaskPlan, hashKey: KeyObject): FieldRule
 }
 
 /** The strictest rule naming `path`, or `inherited` when it is stricter (or none names it). */
-export function strictestRule(rules: readonly FieldRule[], path: readonly PathStep[], inherited: FieldRule | undefined): FieldRule | undefined {
+export function strictestRule(
+  rules: readonly FieldRule[],
+  path: readonly PathStep[],
+  inherited: FieldRule | undefined,
+): FieldRule | undefined {
   let best = inherited;
   for (const rule of rules) {
     if (!matchesPath(rule.matcher, path)) continue;

@@ -33,7 +33,13 @@ function scalars(value: unknown): unknown[] {
 
 const customers = {
   data: [
-    { id: 1, name: 'Alice', email: 'alice@example.com', card: { number: '4111 1111 1111 1111', exp: '12/30' }, note: 'call +1 415-555-0100' },
+    {
+      id: 1,
+      name: 'Alice',
+      email: 'alice@example.com',
+      card: { number: '4111 1111 1111 1111', exp: '12/30' },
+      note: 'call +1 415-555-0100',
+    },
     { id: 2, name: 'Bob', email: 'bob@example.org', card: { number: 5500005555555559, exp: '01/29' }, note: 'no PII here' },
   ],
   total: 2,
@@ -163,7 +169,10 @@ describe('JsonMasker', () => {
   });
 
   it('counts what it masked', () => {
-    const opts = options({ columns: [{ pattern: 'email', strategy: { kind: 'redact' } }], detectors: [{ detector: 'card', strategy: { kind: 'redact' } }] });
+    const opts = options({
+      columns: [{ pattern: 'email', strategy: { kind: 'redact' } }],
+      detectors: [{ detector: 'card', strategy: { kind: 'redact' } }],
+    });
     const masker = new JsonMasker(opts);
     masker.push(JSON.stringify(customers));
     masker.end();
@@ -177,7 +186,12 @@ describe('JsonMasker', () => {
       apply: () => 'W3JlZGFjdGVkXQ==',
       needsValue: false,
     };
-    const out = mask('{"items":[{"data":{"a":"eA==","b":"eQ=="}}]}', { rules: [rule], scanText: undefined, maxDepth: 64, maxValueChars: 10 });
+    const out = mask('{"items":[{"data":{"a":"eA==","b":"eQ=="}}]}', {
+      rules: [rule],
+      scanText: undefined,
+      maxDepth: 64,
+      maxValueChars: 10,
+    });
     expect(JSON.parse(out)).toEqual({ items: [{ data: { a: 'W3JlZGFjdGVkXQ==', b: 'W3JlZGFjdGVkXQ==' } }] });
   });
 });

@@ -7,16 +7,47 @@ import { RequestGate, refusalMessage } from './request-gate.js';
 import type { RequestSession } from './request-session-pool.js';
 
 const principal = { id: 'p1', kind: 'workload', displayName: 'A', groups: [], roles: [], scopes: [], appId: '', groupOverage: false };
-const session = { sessionId: 's1', principal, principalKey: DecisionCache.principalKey(principal), connection: 'api' } as unknown as RequestSession;
-const facts: CommandFacts = { classes: ['http.GET'], tables: [], tablesWritten: [], functions: [], hasWhere: null, text: 'GET /', fingerprint: 'http\u0000GET\u0000/' };
+const session = {
+  sessionId: 's1',
+  principal,
+  principalKey: DecisionCache.principalKey(principal),
+  connection: 'api',
+} as unknown as RequestSession;
+const facts: CommandFacts = {
+  classes: ['http.GET'],
+  tables: [],
+  tablesWritten: [],
+  functions: [],
+  hasWhere: null,
+  text: 'GET /',
+  fingerprint: 'http\u0000GET\u0000/',
+};
 
 function decision(effect: AgentDecision['effect'], cacheable = true): AgentDecision {
-  return { effect, ruleIds: ['r1'], reason: `by r1`, maskPlan: undefined, cacheable, policyVersion: '1', approvalId: effect === 'review' ? 'apr-1' : '', reviewDeadline: undefined };
+  return {
+    effect,
+    ruleIds: ['r1'],
+    reason: `by r1`,
+    maskPlan: undefined,
+    cacheable,
+    policyVersion: '1',
+    approvalId: effect === 'review' ? 'apr-1' : '',
+    reviewDeadline: undefined,
+  };
 }
 
 function gate(decide: () => Promise<AgentDecision>, state: LinkState = 'ready', saturated = false) {
-  const controlPlane = { decide: vi.fn(decide) } as unknown as ControlPlaneClient;
-  return { gate: new RequestGate(controlPlane, new DecisionCache(), () => state, () => saturated), controlPlane };
+  const decideMock = vi.fn(decide);
+  const controlPlane = { decide: decideMock } as unknown as ControlPlaneClient;
+  return {
+    gate: new RequestGate(
+      controlPlane,
+      new DecisionCache(),
+      () => state,
+      () => saturated,
+    ),
+    decide: decideMock,
+  };
 }
 
 describe('RequestGate', () => {
@@ -34,16 +65,22 @@ describe('RequestGate', () => {
     await allow.gate.decide(session, facts);
     const second = await allow.gate.decide(session, facts);
     expect(second.kind === 'forward' && second.cached).toBe(true);
-    expect(allow.controlPlane.decide).toHaveBeenCalledTimes(1);
+    expect(allow.decide).toHaveBeenCalledTimes(1);
     const review = gate(() => Promise.resolve(decision('review', true)));
     await review.gate.decide(session, facts);
     await review.gate.decide(session, facts);
-    expect(review.controlPlane.decide).toHaveBeenCalledTimes(2);
+    expect(review.decide).toHaveBeenCalledTimes(2);
   });
 
   it('fails closed without a link (even with a cached decision), without an answer, or with a full recording queue', async () => {
-    expect(await gate(() => Promise.resolve(decision('allow')), 'backoff').gate.decide(session, facts)).toMatchObject({ kind: 'unavailable', reason: 'no-link' });
-    expect(await gate(() => Promise.reject(new Error('deadline exceeded'))).gate.decide(session, facts)).toMatchObject({ kind: 'unavailable', reason: 'no-decision' });
+    expect(await gate(() => Promise.resolve(decision('allow')), 'backoff').gate.decide(session, facts)).toMatchObject({
+      kind: 'unavailable',
+      reason: 'no-link',
+    });
+    expect(await gate(() => Promise.reject(new Error('deadline exceeded'))).gate.decide(session, facts)).toMatchObject({
+      kind: 'unavailable',
+      reason: 'no-decision',
+    });
     expect(await gate(() => Promise.resolve(decision('allow')), 'ready', true).gate.decide(session, facts)).toMatchObject({
       kind: 'unavailable',
       reason: 'recording-saturated',

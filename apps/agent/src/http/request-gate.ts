@@ -32,7 +32,11 @@ export class RequestGate {
   async decide(session: RequestSession, facts: CommandFacts): Promise<RequestVerdict> {
     if (this.linkState() !== 'ready') {
       // Even a cached decision is not used: without the link, revocations cannot reach us.
-      return { kind: 'unavailable', reason: 'no-link', message: 'no link to the Sluice control plane: nothing can be decided, so nothing runs' };
+      return {
+        kind: 'unavailable',
+        reason: 'no-link',
+        message: 'no link to the Sluice control plane: nothing can be decided, so nothing runs',
+      };
     }
     if (this.recordingSaturated()) {
       return {

@@ -116,7 +116,13 @@ export class RequestHandler<C> {
     const opened = await this.openScope(token, client);
     if (!opened.ok) {
       if (opened.code === 'invalid_token') this.unauthorized(res, opened.message);
-      else this.adapter.respondError(res, opened.unavailable ? 503 : 403, opened.unavailable ? 'ServiceUnavailable' : 'Forbidden', opened.message);
+      else
+        this.adapter.respondError(
+          res,
+          opened.unavailable ? 503 : 403,
+          opened.unavailable ? 'ServiceUnavailable' : 'Forbidden',
+          opened.message,
+        );
       return;
     }
     const { session, scope } = opened;
@@ -137,7 +143,15 @@ export class RequestHandler<C> {
       const mask = this.compileMask(verdict.decision, extra.rules);
       if (mask && 'error' in mask) {
         this.services.logger.warn({ problem: mask.error }, 'mask plan not applicable to this protocol');
-        this.refuse(res, session, facts.text, startedAt, 502, 'BadGateway', 'the mask plan cannot be applied to this response, so it was not sent');
+        this.refuse(
+          res,
+          session,
+          facts.text,
+          startedAt,
+          502,
+          'BadGateway',
+          'the mask plan cannot be applied to this response, so it was not sent',
+        );
         return;
       }
       const outcome = await forwardExchange({
@@ -175,7 +189,10 @@ export class RequestHandler<C> {
     return { ok: false, code: 'unavailable', message: 'the session ended; retry the request', unavailable: true };
   }
 
-  private compileMask(decision: AgentDecision, extraRules: readonly FieldRule[]): CompiledResponseMask | { readonly error: string } | undefined {
+  private compileMask(
+    decision: AgentDecision,
+    extraRules: readonly FieldRule[],
+  ): CompiledResponseMask | { readonly error: string } | undefined {
     const plan = decision.effect === 'mask' ? decision.maskPlan : undefined;
     if (!plan && extraRules.length === 0) return undefined;
     if (extraRules.length > 0) return compileResponseMask(plan, this.services.hashKey, extraRules);
@@ -235,7 +252,13 @@ export class RequestHandler<C> {
     this.adapter.respondError(res, 401, 'Unauthorized', message);
   }
 
-  private async recordOutcome(session: RequestSession, text: string, startedAt: number, outcome: ExchangeOutcome, previewAllowed: boolean): Promise<void> {
+  private async recordOutcome(
+    session: RequestSession,
+    text: string,
+    startedAt: number,
+    outcome: ExchangeOutcome,
+    previewAllowed: boolean,
+  ): Promise<void> {
     // The preview comes first: replay attaches it to the command that has not completed yet.
     if (outcome.preview && previewAllowed) {
       let preview = outcome.masked ? outcome.preview.text : this.scrubPreview(outcome.preview.text);

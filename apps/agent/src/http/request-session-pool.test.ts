@@ -7,14 +7,24 @@ import type { Recorder, SessionRecorder } from '../recording/recorder.js';
 import { SessionRegistry } from '../sessions/session-registry.js';
 import { RequestSessionPool, SessionEndedError } from './request-session-pool.js';
 
-const principal = { id: 'p1', kind: 'workload', displayName: 'Agent', groups: ['ai-agents'], roles: [], scopes: [], appId: 'a', groupOverage: false };
+const principal = {
+  id: 'p1',
+  kind: 'workload',
+  displayName: 'Agent',
+  groups: ['ai-agents'],
+  roles: [],
+  scopes: [],
+  appId: 'a',
+  groupOverage: false,
+};
 
 function setup(open: (token: string) => Promise<OpenSessionResult>, idleMs = 60_000) {
   const recorded: { sessionId: string; kind: string; payload: Record<string, unknown> }[] = [];
   const closed: string[] = [];
   let next = 0;
+  const openSession = vi.fn(async ({ token }: { token: string }) => open(token));
   const controlPlane = {
-    openSession: vi.fn(async ({ token }: { token: string }) => open(token)),
+    openSession,
     closeSession: vi.fn((sessionId: string) => {
       closed.push(sessionId);
       return Promise.resolve();
@@ -22,12 +32,28 @@ function setup(open: (token: string) => Promise<OpenSessionResult>, idleMs = 60_
   } as unknown as ControlPlaneClient;
   const recorder = {
     forSession: (sessionId: string): SessionRecorder =>
-      ({ sessionId, record: (kind: string, payload: Record<string, unknown>) => recorded.push({ sessionId, kind, payload }) }) as unknown as SessionRecorder,
+      ({
+        sessionId,
+        record: (kind: string, payload: Record<string, unknown>) => recorded.push({ sessionId, kind, payload }),
+      }) as unknown as SessionRecorder,
   } as unknown as Recorder;
   const sessions = new SessionRegistry();
-  const pool = new RequestSessionPool({ protocol: 'http', connection: 'api', idleMs, controlPlane, recorder, sessions, logger: pino({ level: 'silent' }) });
-  const opened = (): OpenSessionResult => ({ opened: true, sessionId: `s${++next}`, principal, tokenExpiresAt: new Date(Date.now() + 3_600_000) });
-  return { pool, sessions, recorded, closed, controlPlane, opened };
+  const pool = new RequestSessionPool({
+    protocol: 'http',
+    connection: 'api',
+    idleMs,
+    controlPlane,
+    recorder,
+    sessions,
+    logger: pino({ level: 'silent' }),
+  });
+  const opened = (): OpenSessionResult => ({
+    opened: true,
+    sessionId: `s${++next}`,
+    principal,
+    tokenExpiresAt: new Date(Date.now() + 3_600_000),
+  });
+  return { pool, sessions, recorded, closed, openSession, opened };
 }
 
 const client = { address: '127.0.0.1:1', application: 'curl' };
@@ -43,7 +69,7 @@ describe('RequestSessionPool', () => {
     expect(b.session).toBe(a.session);
     expect(c.session).toBe(a.session);
     expect(other.session).not.toBe(a.session);
-    expect(t.controlPlane.openSession).toHaveBeenCalledTimes(2);
+    expect(t.openSession).toHaveBeenCalledTimes(2);
     expect(t.sessions.size).toBe(2);
   });
 
@@ -51,7 +77,7 @@ describe('RequestSessionPool', () => {
     const t = setup(() => Promise.resolve({ opened: false, code: 'invalid_token', message: 'expired' }));
     expect(await t.pool.acquire('bad', client)).toEqual({ ok: false, code: 'invalid_token', message: 'expired', unavailable: false });
     await t.pool.acquire('bad', client);
-    expect(t.controlPlane.openSession).toHaveBeenCalledTimes(2);
+    expect(t.openSession).toHaveBeenCalledTimes(2);
   });
 
   it('fails closed when the control plane does not answer', async () => {
@@ -71,7 +97,9 @@ describe('RequestSessionPool', () => {
     expect((scope?.signal.reason as SessionEndedError).code).toBe('revoked');
     expect(first.session.begin()).toBeUndefined();
     expect(t.closed).toEqual(['s1']);
-    expect(t.recorded.filter((e) => e.kind === 'session.closed')).toEqual([{ sessionId: 's1', kind: 'session.closed', payload: { reason: 'revoked' } }]);
+    expect(t.recorded.filter((e) => e.kind === 'session.closed')).toEqual([
+      { sessionId: 's1', kind: 'session.closed', payload: { reason: 'revoked' } },
+    ]);
     const again = await t.pool.acquire('tok', client);
     expect(again.ok && again.session.sessionId).toBe('s2');
   });

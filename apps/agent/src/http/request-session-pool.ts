@@ -187,7 +187,12 @@ export class RequestSessionPool {
       });
     } catch (error) {
       this.options.logger.warn({ err: (error as Error).message }, 'session not opened: no answer from the control plane');
-      return { ok: false, code: 'unavailable', message: 'Sluice cannot reach its control plane right now; try again shortly', unavailable: true };
+      return {
+        ok: false,
+        code: 'unavailable',
+        message: 'Sluice cannot reach its control plane right now; try again shortly',
+        unavailable: true,
+      };
     }
     if (!result.opened) {
       this.options.logger.info({ code: result.code }, 'session refused');

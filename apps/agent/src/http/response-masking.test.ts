@@ -47,7 +47,9 @@ describe('response masking', () => {
   });
 
   it('reports a pattern it cannot apply instead of ignoring it', () => {
-    expect(compileResponseMask({ columns: [{ pattern: '$.a[', strategy: { kind: 'redact' } }], detectors: [] }, Buffer.alloc(16))).toMatchObject({
+    expect(
+      compileResponseMask({ columns: [{ pattern: '$.a[', strategy: { kind: 'redact' } }], detectors: [] }, Buffer.alloc(16)),
+    ).toMatchObject({
       error: expect.stringContaining('columns[0]') as unknown,
     });
   });

@@ -24,7 +24,12 @@ export function classifyBody(contentType: string | undefined): BodyKind {
     ?.slice('charset='.length)
     .replace(/"/g, '');
   if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8' && charset !== 'us-ascii') return 'other';
-  if (type === 'application/json' || type === 'application/x-ndjson' || type === 'application/jsonl' || /^application\/[a-z0-9.+-]+\+json$/.test(type))
+  if (
+    type === 'application/json' ||
+    type === 'application/x-ndjson' ||
+    type === 'application/jsonl' ||
+    /^application\/[a-z0-9.+-]+\+json$/.test(type)
+  )
     return 'json';
   if (type.startsWith('text/')) return 'text';
   return 'other';

@@ -3,7 +3,10 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { TextMasker, TextMaskingError } from './text-masker.js';
 
-const matcher = compileMaskPlan({ columns: [], detectors: [{ detector: 'email', strategy: { kind: 'redact' } }] }, { hashKey: Buffer.alloc(16) });
+const matcher = compileMaskPlan(
+  { columns: [], detectors: [{ detector: 'email', strategy: { kind: 'redact' } }] },
+  { hashKey: Buffer.alloc(16) },
+);
 const scan = (t: string): string => matcher.scanText(t);
 
 function run(text: string, chunks: readonly number[], max = 1000): string {
@@ -18,7 +21,8 @@ function run(text: string, chunks: readonly number[], max = 1000): string {
 }
 
 describe('TextMasker', () => {
-  const log = 'INFO user alice@example.com logged in\nDEBUG nothing here\nWARN bob@example.org failed\nlast line without newline carol@example.net';
+  const log =
+    'INFO user alice@example.com logged in\nDEBUG nothing here\nWARN bob@example.org failed\nlast line without newline carol@example.net';
 
   it('masks findings line by line and keeps the line structure', () => {
     const out = run(log, []);

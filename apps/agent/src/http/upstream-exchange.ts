@@ -225,14 +225,20 @@ function headerString(value: string | string[] | undefined): string | undefined 
   return Array.isArray(value) ? value[0] : value;
 }
 
-function describeUpstreamError(error: unknown, counter: ByteCounter, signal: AbortSignal): { status: number; reason: string; message: string } {
+function describeUpstreamError(
+  error: unknown,
+  counter: ByteCounter,
+  signal: AbortSignal,
+): { status: number; reason: string; message: string } {
   if (signal.aborted && signal.reason instanceof SessionEndedError) {
     const status = signal.reason.code === 'revoked' || signal.reason.code === 'terminated' ? 403 : 401;
     return { status, reason: status === 403 ? 'Forbidden' : 'Unauthorized', message: signal.reason.message };
   }
   if (counter.exceeded) return { status: 413, reason: 'RequestEntityTooLarge', message: `the request body exceeds ${counter.limit} bytes` };
-  if (error instanceof undiciErrors.HeadersTimeoutError) return { status: 504, reason: 'Timeout', message: 'the upstream did not answer in time' };
-  if (error instanceof undiciErrors.HeadersOverflowError) return { status: 502, reason: 'BadGateway', message: 'the upstream sent oversized headers' };
+  if (error instanceof undiciErrors.HeadersTimeoutError)
+    return { status: 504, reason: 'Timeout', message: 'the upstream did not answer in time' };
+  if (error instanceof undiciErrors.HeadersOverflowError)
+    return { status: 502, reason: 'BadGateway', message: 'the upstream sent oversized headers' };
   if (error instanceof undiciErrors.RequestAbortedError) return { status: 499, reason: 'ClientClosed', message: 'the request was aborted' };
   const code = (error as { code?: string }).code ?? 'error';
   return { status: 502, reason: 'BadGateway', message: `the upstream could not be reached (${code})` };

@@ -91,7 +91,12 @@ export class K8sAdapter implements RequestAdapter<K8sRequestContext> {
     return `${this.options.basePath}${context.rawPath}${context.rawQuery !== '' ? `?${context.rawQuery}` : ''}`;
   }
 
-  async upstreamHeaders(req: IncomingMessage, session: RequestSession, _context: K8sRequestContext, masked: boolean): Promise<Record<string, string | string[]>> {
+  async upstreamHeaders(
+    req: IncomingMessage,
+    session: RequestSession,
+    _context: K8sRequestContext,
+    masked: boolean,
+  ): Promise<Record<string, string | string[]>> {
     const token = await this.options.tokenFile?.token();
     const headers = upstreamRequestHeaders(req.headers, {
       drop: (name) => name.startsWith('impersonate-') || name === 'sec-websocket-protocol',

@@ -22,7 +22,9 @@ export class TokenFile {
         this.readAt = Date.now();
       } catch (error) {
         if (this.value === undefined) {
-          throw new Error(`cannot read the service-account token file (${(error as NodeJS.ErrnoException).code ?? 'error'})`, { cause: error });
+          throw new Error(`cannot read the service-account token file (${(error as NodeJS.ErrnoException).code ?? 'error'})`, {
+            cause: error,
+          });
         }
       }
     }

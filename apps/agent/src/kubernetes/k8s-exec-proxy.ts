@@ -40,7 +40,13 @@ export interface ExecProxyOptions {
   readonly gate: RequestGate;
   readonly upstream: URL;
   readonly basePath: string;
-  readonly tls: { readonly ca?: Buffer; readonly cert?: Buffer; readonly key?: Buffer; readonly servername?: string; readonly rejectUnauthorized: boolean };
+  readonly tls: {
+    readonly ca?: Buffer;
+    readonly cert?: Buffer;
+    readonly key?: Buffer;
+    readonly servername?: string;
+    readonly rejectUnauthorized: boolean;
+  };
   readonly recordStdin: boolean;
   readonly logger: Logger;
 }
@@ -88,7 +94,10 @@ export class ExecProxy {
       writeStatusToSocket(socket, 401, 'Unauthorized', 'an access token is required: send Authorization: Bearer <token>');
       return;
     }
-    const client: ClientInfo = { address: `${req.socket.remoteAddress ?? '?'}:${req.socket.remotePort ?? 0}`, application: req.headers['user-agent'] ?? '' };
+    const client: ClientInfo = {
+      address: `${req.socket.remoteAddress ?? '?'}:${req.socket.remotePort ?? 0}`,
+      application: req.headers['user-agent'] ?? '',
+    };
     const acquired = await this.options.pool.acquire(token, client);
     if (!acquired.ok) {
       const status = acquired.code === 'invalid_token' ? 401 : acquired.unavailable ? 503 : 403;
@@ -103,7 +112,12 @@ export class ExecProxy {
     }
     let bridged = false;
     try {
-      session.recorder.record('command.received', { text: classified.facts.text, ...classified.received, classes: classified.facts.classes, upgrade });
+      session.recorder.record('command.received', {
+        text: classified.facts.text,
+        ...classified.received,
+        classes: classified.facts.classes,
+        upgrade,
+      });
       const verdict = await this.options.gate.decide(session, classified.facts);
       session.recorder.record('command.decided', decidedEvent(verdict));
       const refuse = (status: number, reason: string, message: string, details?: Parameters<typeof writeStatusToSocket>[4]): void => {
@@ -116,7 +130,9 @@ export class ExecProxy {
           status,
           status === 403 ? 'Forbidden' : 'ServiceUnavailable',
           refusalMessage(verdict),
-          verdict.kind === 'unavailable' ? undefined : { effect: verdict.decision.effect, ruleIds: verdict.decision.ruleIds, approvalId: verdict.decision.approvalId },
+          verdict.kind === 'unavailable'
+            ? undefined
+            : { effect: verdict.decision.effect, ruleIds: verdict.decision.ruleIds, approvalId: verdict.decision.approvalId },
         );
         return;
       }
@@ -125,10 +141,16 @@ export class ExecProxy {
         return;
       }
       if (!STREAM_SUBRESOURCES.has(info.subresource) || info.resource !== 'pods') {
-        refuse(400, 'BadRequest', `streaming ${info.resource}/${info.subresource || info.verb} over WebSocket is not supported through Sluice`);
+        refuse(
+          400,
+          'BadRequest',
+          `streaming ${info.resource}/${info.subresource || info.verb} over WebSocket is not supported through Sluice`,
+        );
         return;
       }
-      const protocols = offeredProtocols(req).filter((p): p is (typeof CHANNEL_PROTOCOLS)[number] => (CHANNEL_PROTOCOLS as readonly string[]).includes(p));
+      const protocols = offeredProtocols(req).filter((p): p is (typeof CHANNEL_PROTOCOLS)[number] =>
+        (CHANNEL_PROTOCOLS as readonly string[]).includes(p),
+      );
       if (protocols.length === 0) {
         refuse(400, 'BadRequest', `no supported stream protocol offered (supported: ${CHANNEL_PROTOCOLS.join(', ')})`);
         return;
@@ -285,7 +307,8 @@ function bridge(client: WebSocket, upstream: WebSocket, options: BridgeOptions):
   });
 
   const closeOther = (other: WebSocket, code: number, reason: Buffer): void => {
-    if (other.readyState === WebSocket.OPEN || other.readyState === WebSocket.CONNECTING) other.close(sendableCode(code), reason.subarray(0, 123));
+    if (other.readyState === WebSocket.OPEN || other.readyState === WebSocket.CONNECTING)
+      other.close(sendableCode(code), reason.subarray(0, 123));
   };
   client.on('close', (code, reason) => {
     closeOther(upstream, code, reason);
@@ -325,7 +348,9 @@ function parseResize(data: Buffer): { width: number; height: number } | undefine
     const value = JSON.parse(data.toString('utf8')) as { Width?: unknown; Height?: unknown };
     const width = Number(value.Width);
     const height = Number(value.Height);
-    return Number.isInteger(width) && Number.isInteger(height) && width > 0 && height > 0 && width < 10_000 && height < 10_000 ? { width, height } : undefined;
+    return Number.isInteger(width) && Number.isInteger(height) && width > 0 && height > 0 && width < 10_000 && height < 10_000
+      ? { width, height }
+      : undefined;
   } catch {
     return undefined;
   }
@@ -334,7 +359,12 @@ function parseResize(data: Buffer): { width: number; height: number } | undefine
 /** The channel-3 Status: `Success`, or `Failure` with `NonZeroExitCode` and the exit code in causes. */
 function parseStatus(data: Buffer): Record<string, unknown> | undefined {
   try {
-    const status = JSON.parse(data.toString('utf8')) as { status?: unknown; reason?: unknown; message?: unknown; details?: { causes?: { reason?: unknown; message?: unknown }[] } };
+    const status = JSON.parse(data.toString('utf8')) as {
+      status?: unknown;
+      reason?: unknown;
+      message?: unknown;
+      details?: { causes?: { reason?: unknown; message?: unknown }[] };
+    };
     const exit = status.details?.causes?.find((c) => c.reason === 'ExitCode')?.message;
     return {
       status: typeof status.status === 'string' ? status.status : 'unknown',

@@ -42,7 +42,14 @@ describe('Kubernetes request attributes (as requestinfo.go derives them)', () =>
   });
 
   it('refuses paths the router might read differently', () => {
-    for (const url of ['/api/v1/namespaces/default/pods/../secrets', '/api/v1//namespaces/x/pods', '/api/v1/namespaces/./pods', '/api/v1/namespaces/a\\b/pods', '/api/v1/%ZZ', '/api/v1/namespaces/x/pods%00']) {
+    for (const url of [
+      '/api/v1/namespaces/default/pods/../secrets',
+      '/api/v1//namespaces/x/pods',
+      '/api/v1/namespaces/./pods',
+      '/api/v1/namespaces/a\\b/pods',
+      '/api/v1/%ZZ',
+      '/api/v1/namespaces/x/pods%00',
+    ]) {
       expect(parseK8sRequest('GET', url), url).toBe('non-canonical-path');
     }
     expect(parseK8sRequest('GET', '/api/v1/namespaces/x/pods.secrets')).toBe('invalid-segment');
@@ -103,8 +110,14 @@ describe('Kubernetes command classes', () => {
     const a = k8sCommandFacts('GET', '/api/v1/namespaces/a/pods/x', info('GET', '/api/v1/namespaces/a/pods/x'), []).fingerprint;
     expect(k8sCommandFacts('GET', '/api/v1/namespaces/b/pods/x', info('GET', '/api/v1/namespaces/b/pods/x'), []).fingerprint).not.toBe(a);
     expect(k8sCommandFacts('GET', '/api/v1/namespaces/a/pods/y', info('GET', '/api/v1/namespaces/a/pods/y'), []).fingerprint).not.toBe(a);
-    expect(k8sCommandFacts('GET', '/api/v1/namespaces/a/pods/x?pretty=1', info('GET', '/api/v1/namespaces/a/pods/x?pretty=1'), []).fingerprint).toBe(a);
-    const exec = k8sCommandFacts('GET', '/api/v1/namespaces/a/pods/x/exec', info('GET', '/api/v1/namespaces/a/pods/x/exec'), ['sh', '-c', 'id']);
+    expect(
+      k8sCommandFacts('GET', '/api/v1/namespaces/a/pods/x?pretty=1', info('GET', '/api/v1/namespaces/a/pods/x?pretty=1'), []).fingerprint,
+    ).toBe(a);
+    const exec = k8sCommandFacts('GET', '/api/v1/namespaces/a/pods/x/exec', info('GET', '/api/v1/namespaces/a/pods/x/exec'), [
+      'sh',
+      '-c',
+      'id',
+    ]);
     expect(exec.text).toBe('exec a/x -- sh -c id');
     expect(exec.kubernetes).toEqual({ verb: 'get', apiGroup: '', resource: 'pods', subresource: 'exec', namespace: 'a', name: 'x' });
   });

@@ -26,7 +26,10 @@ describe('Secret masking', () => {
     expect(Buffer.from(SECRET_DATA_MASK, 'base64').toString()).toBe(REDACTED_MARKER);
     expect(mask(secret)).toEqual({
       ...secret,
-      metadata: { ...secret.metadata, annotations: { 'kubectl.kubernetes.io/last-applied-configuration': REDACTED_MARKER, owner: 'team-a' } },
+      metadata: {
+        ...secret.metadata,
+        annotations: { 'kubectl.kubernetes.io/last-applied-configuration': REDACTED_MARKER, owner: 'team-a' },
+      },
       data: { password: SECRET_DATA_MASK, 'tls.key': SECRET_DATA_MASK },
       stringData: { extra: REDACTED_MARKER },
     });

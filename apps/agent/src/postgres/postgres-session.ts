@@ -20,6 +20,7 @@ import {
   type StartupMessage,
 } from '@sluice/postgres-wire';
 import type { Logger } from 'pino';
+import type { ApprovalWaiters } from '../decisions/approval-waiters.js';
 import { DecisionCache } from '../decisions/decision-cache.js';
 import type { ControlPlaneClient } from '../link/control-plane-client.js';
 import type { AgentDecision, CommandFacts, SessionPrincipal } from '../link/link-types.js';
@@ -29,7 +30,7 @@ import { BackendConnectError, connectBackend, type BackendSession, type BackendT
 import type { CancelRegistry } from './cancel-registry.js';
 import type { CatalogResolver } from './catalog-resolver.js';
 import { checkStartup, NEWEST_PROTOCOL_MINOR } from './client-startup.js';
-import { SqlState, errorFrame, type SluiceError } from './pg-errors.js';
+import { SqlState, errorFrame, noticeFrame, type SluiceError } from './pg-errors.js';
 import {
   ResponseTracker,
   type CommandRecord,
@@ -59,6 +60,7 @@ export interface PostgresSessionServices {
   readonly cancels: CancelRegistry;
   readonly catalog: CatalogResolver;
   readonly hashKey: Uint8Array;
+  readonly approvals: ApprovalWaiters;
   readonly logger: Logger;
 }
 
@@ -114,6 +116,8 @@ export class PostgresSession implements LiveSession {
   /** The latest mask decided for this session: asynchronous NotificationResponses are scanned with it. */
   private sessionMask: CompiledMask | undefined;
   private readonly poisonNonce = randomBytes(8).toString('hex');
+  /** The approval this session is waiting for, if any (cancelled when the session ends). */
+  private heldApproval: { cancel(reason: string): void } | undefined;
   private poisonCounter = 0;
 
   constructor(
@@ -148,7 +152,7 @@ export class PostgresSession implements LiveSession {
   }
 
   get busy(): boolean {
-    return this.tracker.length > 0 || this.inbox.length > 0;
+    return this.tracker.length > 0 || this.inbox.length > 0 || this.heldApproval !== undefined;
   }
 
   terminate(reason: string, code: 'revoked' | 'terminated' | 'token_expired' | 'agent_shutdown'): void {
@@ -587,15 +591,11 @@ export class PostgresSession implements LiveSession {
         functions: command.functions,
         hasWhere: command.hasWhere,
       });
-      const verdict: GateVerdict = await this.services.gate.decide(
-        {
-          sessionId: opened.sessionId,
-          principal: opened.principal,
-          principalKey: opened.principalKey,
-          connection: this.services.connectionName,
-        },
-        command,
-      );
+      const context = { sessionId: opened.sessionId, principal: opened.principal, principalKey: opened.principalKey, connection: this.services.connectionName };
+      let verdict: GateVerdict = await this.services.gate.decide(context, command);
+      if (!verdict.allowed && verdict.decision?.effect === 'review' && verdict.decision.approvalId) {
+        verdict = await this.holdForApproval(verdict.decision, () => this.services.gate.decide(context, command));
+      }
       const decision = verdict.decision;
       opened.recorder.record('command.decided', {
         effect: verdict.allowed ? decision?.effect : (decision?.effect ?? 'refused'),
@@ -621,6 +621,44 @@ export class PostgresSession implements LiveSession {
       }
     }
     return { allowed: true, mask: masks.length === 0 ? undefined : masks.length === 1 ? masks[0] : mergeCompiled(masks) };
+  }
+
+  /**
+   * Review: tell the client right away (NOTICE), then hold this session's statement — and only this
+   * session's — until an approver decides, the deadline passes, or the client goes away. On approval
+   * we ask for the decision again: the control plane consumes the approval and answers allow/mask.
+   */
+  private async holdForApproval(review: AgentDecision, decideAgain: () => Promise<GateVerdict>): Promise<GateVerdict> {
+    const opened = this.opened;
+    const deadline = review.reviewDeadline ?? new Date(Date.now() + 60_000);
+    const waitSeconds = Math.max(0, Math.round((deadline.getTime() - Date.now()) / 1000));
+    this.writeClient([noticeFrame(`approval ${review.approvalId} required: ${review.reason}; waiting up to ${waitSeconds} s`, `An approver acts at /api/v1/approvals/${review.approvalId}.`)]);
+    opened?.recorder.record('approval.requested', { approvalId: review.approvalId, reason: review.reason, ruleIds: review.ruleIds, deadline: deadline.toISOString() });
+    const waiting = this.services.approvals.wait(review.approvalId, deadline);
+    this.heldApproval = waiting;
+    const result = await waiting.outcome;
+    this.heldApproval = undefined;
+    opened?.recorder.record('approval.resolved', { approvalId: review.approvalId, ...result });
+    const refused = (message: string): GateVerdict => ({
+      allowed: false,
+      decision: review,
+      cached: false,
+      error: { severity: 'ERROR', code: SqlState.InsufficientPrivilege, message, detail: `approval ${review.approvalId}` },
+    });
+    switch (result.outcome) {
+      case 'approved': {
+        const again = await decideAgain();
+        if (again.allowed) return again;
+        return again.decision?.effect === 'review' ? refused(`approval ${review.approvalId} was already used`) : again;
+      }
+      case 'denied':
+        return refused(`approval ${review.approvalId} denied${result.comment ? `: ${result.comment}` : ''}`);
+      case 'expired':
+      case 'timed-out':
+        return refused(`approval ${review.approvalId} timed out; the statement was not run`);
+      case 'cancelled':
+        return refused(`approval ${review.approvalId} abandoned: ${result.reason}`);
+    }
   }
 
   private compiled(decision: AgentDecision): CompiledMask {
@@ -996,6 +1034,9 @@ export class PostgresSession implements LiveSession {
   private close(reason: string, error?: SluiceError): void {
     if (this.phase === 'closed') return;
     this.phase = 'closed';
+    // The approval request stays pending on the control plane: once approved, the same statement
+    // may be re-run by the same principal within the retry window.
+    this.heldApproval?.cancel(`the client connection ended (${reason})`);
     clearTimeout(this.authTimer);
     clearTimeout(this.expiryTimer);
     if (error) {

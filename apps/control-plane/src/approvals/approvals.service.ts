@@ -81,13 +81,16 @@ export class ApprovalsService implements OnApplicationBootstrap, OnApplicationSh
    * atomically, so it lets the statement through once. Undefined when there is none.
    */
   async consumeApproved(principalId: string, connection: string, commandText: string): Promise<ApprovalRequestEntity | undefined> {
+    // Wrapped in a CTE so the statement is a SELECT: TypeORM returns [rows, count] for a bare UPDATE.
     const rows = await this.requests.query<{ id: string }[]>(
-      `UPDATE approval_requests SET status = 'consumed', consumed_at = now()
-        WHERE id = (SELECT id FROM approval_requests
-                     WHERE kind = 'command' AND status = 'approved' AND principal_id = $1 AND connection = $2
-                       AND command_digest = $3 AND use_until > now()
-                     ORDER BY resolved_at LIMIT 1 FOR UPDATE SKIP LOCKED)
-        RETURNING id`,
+      `WITH consumed AS (
+         UPDATE approval_requests SET status = 'consumed', consumed_at = now()
+          WHERE id = (SELECT id FROM approval_requests
+                       WHERE kind = 'command' AND status = 'approved' AND principal_id = $1 AND connection = $2
+                         AND command_digest = $3 AND use_until > now()
+                       ORDER BY resolved_at LIMIT 1 FOR UPDATE SKIP LOCKED)
+          RETURNING id)
+       SELECT id FROM consumed`,
       [principalId, connection, commandDigest(commandText)],
     );
     const id = rows[0]?.id;

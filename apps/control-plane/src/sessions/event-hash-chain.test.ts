@@ -59,7 +59,9 @@ describe('canonicalJson', () => {
 
   it('is injective: the encoding decodes back to the very value (so different payloads never share a hash input)', () => {
     fc.assert(
-      fc.property(fc.jsonValue(), (value) => {
+      fc.property(fc.jsonValue(), (generated) => {
+        // JSON has one zero: -0 is written (and stored, and hashed) as 0.
+        const value = JSON.parse(JSON.stringify(generated)) as unknown;
         expect(isDeepStrictEqual(JSON.parse(canonicalJson(value)), value)).toBe(true);
       }),
     );

@@ -115,14 +115,24 @@ export class SessionEventsService {
       }
       group.refs.push({ sessionId: event.sessionId, seq: event.seq });
     }
-    const stored = await Promise.all(
-      [...bySession].map(async ([sessionId, group]) =>
-        (await this.serialized(sessionId, () => this.storeSession(agentId, sessionId, group.prepared))) ? group.refs : [],
-      ),
+    const outcomes = await Promise.allSettled(
+      [...bySession].map(([sessionId, group]) => this.serialized(sessionId, () => this.storeSession(agentId, sessionId, group.prepared))),
     );
-    const dropped = [...bySession.values()].reduce((n, g) => n + g.refs.length, 0) - stored.reduce((n, refs) => n + refs.length, 0);
-    if (dropped > 0) this.logger.warn({ agentId, dropped }, 'events for sessions not owned by this agent were not stored');
-    return [...acked, ...stored.flat()];
+    const groups = [...bySession];
+    let notOwned = 0;
+    outcomes.forEach((outcome, i) => {
+      const [sessionId, group] = groups[i] ?? ['', { refs: [] }];
+      if (outcome.status === 'rejected') {
+        // Not acknowledged: the agent resends them; other sessions of the batch are not held back.
+        this.logger.error({ err: outcome.reason, agentId, sessionId, count: group.refs.length }, 'could not store session events');
+      } else if (outcome.value) {
+        acked.push(...group.refs);
+      } else {
+        notOwned += group.refs.length;
+      }
+    });
+    if (notOwned > 0) this.logger.warn({ agentId, dropped: notOwned }, 'events for sessions not owned by this agent were not stored');
+    return acked;
   }
 
   /** Every event of a session, in order. */

@@ -36,9 +36,18 @@ describe('fake apiserver with the real kubectl', () => {
       apiVersion: 'v1',
       kind: 'Pod',
       metadata: { name: 'web-1', labels: { app: 'web' } },
-      spec: { containers: [{ name: 'main', image: 'busybox', command: ['sh', '-c', 'echo hello; i=0; while true; do echo tick-$i; sleep 0.2; done'] }] },
+      spec: {
+        containers: [
+          { name: 'main', image: 'busybox', command: ['sh', '-c', 'echo hello; i=0; while true; do echo tick-$i; sleep 0.2; done'] },
+        ],
+      },
     });
-    fake.store.create('secrets', 'default', { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'db' }, stringData: { password: 'hunter2' } });
+    fake.store.create('secrets', 'default', {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 'db' },
+      stringData: { password: 'hunter2' },
+    });
   });
 
   afterAll(async () => {
@@ -58,7 +67,9 @@ describe('fake apiserver with the real kubectl', () => {
   });
 
   it('refuses a wrong token with a Status kubectl prints', async () => {
-    await expect(kubectl('get', 'pods', '--token', 'wrong')).rejects.toMatchObject({ stderr: expect.stringMatching(/Unauthorized/) as unknown });
+    await expect(kubectl('get', 'pods', '--token', 'wrong')).rejects.toMatchObject({
+      stderr: expect.stringMatching(/Unauthorized/) as unknown,
+    });
   });
 
   it('runs exec over WebSocket with exit codes on the status channel', async () => {

@@ -147,7 +147,11 @@ export class FakeApiServer {
       case 'HEAD': {
         if (name !== '') {
           const object = this.store.get(resource, namespace, name);
-          return sendJson(res, 200, wantsTable(req) ? table(object.kind, [object], this.store.resourceVersion, includeObject(url)) : object);
+          return sendJson(
+            res,
+            200,
+            wantsTable(req) ? table(object.kind, [object], this.store.resourceVersion, includeObject(url)) : object,
+          );
         }
         if (target.watch || isTrue(url.searchParams.get('watch'))) return this.serveWatch(req, res, resource, namespace, url);
         const items = filterBySelectors(this.store.list(resource, namespace), url);
@@ -162,13 +166,18 @@ export class FakeApiServer {
       case 'POST': {
         const body = (await readJson(req)) as KubeObject;
         if (typeof body.metadata !== 'object') body.metadata = { name: '' };
-        return sendJson(res, 201, this.store.create(resource, definition.namespaced ? namespace || (body.metadata.namespace ?? 'default') : '', body));
+        return sendJson(
+          res,
+          201,
+          this.store.create(resource, definition.namespaced ? namespace || (body.metadata.namespace ?? 'default') : '', body),
+        );
       }
       case 'PUT':
         return sendJson(res, 200, this.store.replace(resource, namespace, name, (await readJson(req)) as KubeObject));
       case 'PATCH': {
         const type = req.headers['content-type'] ?? '';
-        if (type.startsWith('application/json-patch+json')) return sendStatus(res, 415, 'UnsupportedMediaType', 'the fake apiserver applies merge patches only');
+        if (type.startsWith('application/json-patch+json'))
+          return sendStatus(res, 415, 'UnsupportedMediaType', 'the fake apiserver applies merge patches only');
         return sendJson(res, 200, this.store.patch(resource, namespace, name, await readJson(req)));
       }
       case 'DELETE': {
@@ -215,15 +224,28 @@ export class FakeApiServer {
     let done = iterationsSince(script, startedAt);
     const past = [...script.initial, ...Array.from({ length: done }, (_, i) => loopLines(script, i)).flat()];
     const tail = url.searchParams.get('tailLines');
-    res.write(past.slice(tail === null ? 0 : Math.max(0, past.length - Number(tail))).map((l) => `${l}\n`).join(''));
+    res.write(
+      past
+        .slice(tail === null ? 0 : Math.max(0, past.length - Number(tail)))
+        .map((l) => `${l}\n`)
+        .join(''),
+    );
     if (!isTrue(url.searchParams.get('follow')) || !script.loop) {
       res.end();
       return;
     }
-    const timer = setInterval(() => {
-      const now = iterationsSince(script, startedAt);
-      for (; done < now; done++) res.write(loopLines(script, done).map((l) => `${l}\n`).join(''));
-    }, Math.min(script.loop.intervalMs, 250));
+    const timer = setInterval(
+      () => {
+        const now = iterationsSince(script, startedAt);
+        for (; done < now; done++)
+          res.write(
+            loopLines(script, done)
+              .map((l) => `${l}\n`)
+              .join(''),
+          );
+      },
+      Math.min(script.loop.intervalMs, 250),
+    );
     this.timers.add(timer);
     const unsubscribe = this.store.watch('pods', namespace, (event) => {
       if (event.type === 'DELETED' && event.object.metadata.name === name) res.end();
@@ -242,10 +264,13 @@ export class FakeApiServer {
     socket.on('error', () => undefined);
     const refuse = (code: number, reason: string, message: string): void => {
       const body = JSON.stringify(statusBody(code, reason, message));
-      socket.end(`HTTP/1.1 ${code} ${reason}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+      socket.end(
+        `HTTP/1.1 ${code} ${reason}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+      );
     };
     if (!this.authorized(req)) return refuse(401, 'Unauthorized', 'Unauthorized');
-    if ((req.headers.upgrade ?? '').toLowerCase() !== 'websocket') return refuse(400, 'BadRequest', 'the fake apiserver speaks WebSockets only');
+    if ((req.headers.upgrade ?? '').toLowerCase() !== 'websocket')
+      return refuse(400, 'BadRequest', 'the fake apiserver speaks WebSockets only');
     const url = new URL(req.url ?? '/', 'http://fake');
     const target = parseResourcePath(url.pathname);
     if (!target || target.resource !== 'pods' || (target.subresource !== 'exec' && target.subresource !== 'attach')) {
@@ -260,7 +285,8 @@ export class FakeApiServer {
     }
     const containers = ((pod['spec'] as { containers?: { name: string }[] } | undefined)?.containers ?? []).map((c) => c.name);
     const container = url.searchParams.get('container') ?? (containers.length === 1 ? containers[0] : undefined);
-    if (container === undefined || !containers.includes(container)) return refuse(400, 'BadRequest', `a container name must be specified for pod ${target.name}`);
+    if (container === undefined || !containers.includes(container))
+      return refuse(400, 'BadRequest', `a container name must be specified for pod ${target.name}`);
     const command = target.subresource === 'attach' ? ['sh'] : url.searchParams.getAll('command');
     if (command.length === 0) return refuse(400, 'BadRequest', 'you must specify at least 1 command');
     this.ws.handleUpgrade(req, socket, head, (ws) => {
@@ -342,7 +368,12 @@ function filterBySelectors(objects: KubeObject[], url: URL): KubeObject[] {
 
 async function readJson(req: IncomingMessage): Promise<unknown> {
   const type = req.headers['content-type'] ?? 'application/json';
-  if (!type.includes('json')) throw new StoreError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json`);
+  if (!type.includes('json'))
+    throw new StoreError(
+      415,
+      'UnsupportedMediaType',
+      `the body of the request was in an unknown format - accepted media types include: application/json`,
+    );
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {

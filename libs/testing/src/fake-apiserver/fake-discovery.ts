@@ -94,7 +94,13 @@ function age(object: KubeObject): string {
   return seconds < 120 ? `${seconds}s` : seconds < 7200 ? `${Math.floor(seconds / 60)}m` : `${Math.floor(seconds / 3600)}h`;
 }
 
-const NAME: Column = { name: 'Name', type: 'string', format: 'name', description: 'Name must be unique within a namespace.', cell: (o) => o.metadata.name };
+const NAME: Column = {
+  name: 'Name',
+  type: 'string',
+  format: 'name',
+  description: 'Name must be unique within a namespace.',
+  cell: (o) => o.metadata.name,
+};
 const AGE: Column = { name: 'Age', type: 'string', description: 'CreationTimestamp', cell: age };
 
 const COLUMNS: Record<string, readonly Column[]> = {
@@ -105,33 +111,72 @@ const COLUMNS: Record<string, readonly Column[]> = {
       type: 'string',
       description: 'The aggregate readiness state of this pod for accepting traffic.',
       cell: (o) => {
-        const statuses = ((o['status'] as { containerStatuses?: { ready: boolean }[] } | undefined)?.containerStatuses ?? []);
+        const statuses = (o['status'] as { containerStatuses?: { ready: boolean }[] } | undefined)?.containerStatuses ?? [];
         return `${statuses.filter((s) => s.ready).length}/${statuses.length}`;
       },
     },
-    { name: 'Status', type: 'string', description: 'The aggregate status of the containers in this pod.', cell: (o) => (o['status'] as { phase?: string } | undefined)?.phase ?? 'Unknown' },
-    { name: 'Restarts', type: 'string', description: 'The number of times the containers in this pod have been restarted.', cell: () => '0' },
+    {
+      name: 'Status',
+      type: 'string',
+      description: 'The aggregate status of the containers in this pod.',
+      cell: (o) => (o['status'] as { phase?: string } | undefined)?.phase ?? 'Unknown',
+    },
+    {
+      name: 'Restarts',
+      type: 'string',
+      description: 'The number of times the containers in this pod have been restarted.',
+      cell: () => '0',
+    },
     AGE,
   ],
   Secret: [
     NAME,
     { name: 'Type', type: 'string', description: 'The type of the secret', cell: (o) => o['type'] ?? 'Opaque' },
-    { name: 'Data', type: 'string', description: 'The number of entries in the secret', cell: (o) => String(Object.keys((o['data'] ?? {})).length) },
+    {
+      name: 'Data',
+      type: 'string',
+      description: 'The number of entries in the secret',
+      cell: (o) => String(Object.keys(o['data'] ?? {}).length),
+    },
     AGE,
   ],
-  ConfigMap: [NAME, { name: 'Data', type: 'string', description: 'Number of data entries', cell: (o) => String(Object.keys((o['data'] ?? {})).length) }, AGE],
-  Namespace: [NAME, { name: 'Status', type: 'string', description: 'The status of the namespace', cell: (o) => (o['status'] as { phase?: string } | undefined)?.phase ?? 'Active' }, AGE],
+  ConfigMap: [
+    NAME,
+    { name: 'Data', type: 'string', description: 'Number of data entries', cell: (o) => String(Object.keys(o['data'] ?? {}).length) },
+    AGE,
+  ],
+  Namespace: [
+    NAME,
+    {
+      name: 'Status',
+      type: 'string',
+      description: 'The status of the namespace',
+      cell: (o) => (o['status'] as { phase?: string } | undefined)?.phase ?? 'Active',
+    },
+    AGE,
+  ],
 };
 
 export type IncludeObject = 'None' | 'Metadata' | 'Object';
 
-export function table(kind: string, objects: readonly KubeObject[], resourceVersion: string, include: IncludeObject): Record<string, unknown> {
+export function table(
+  kind: string,
+  objects: readonly KubeObject[],
+  resourceVersion: string,
+  include: IncludeObject,
+): Record<string, unknown> {
   const columns = COLUMNS[kind] ?? [NAME, AGE];
   return {
     kind: 'Table',
     apiVersion: 'meta.k8s.io/v1',
     metadata: { resourceVersion },
-    columnDefinitions: columns.map((c) => ({ name: c.name, type: c.type, format: c.format ?? '', description: c.description, priority: 0 })),
+    columnDefinitions: columns.map((c) => ({
+      name: c.name,
+      type: c.type,
+      format: c.format ?? '',
+      description: c.description,
+      priority: 0,
+    })),
     rows: objects.map((o) => ({
       cells: columns.map((c) => c.cell(o)),
       ...(include === 'None'

@@ -55,7 +55,12 @@ export function runExec(ws: WebSocket, request: ExecRequest, observer: ExecObser
     }
   };
 
-  const shell = new MiniShell(request, (text) => write(STDOUT, text), (text) => write(STDERR, text), finish);
+  const shell = new MiniShell(
+    request,
+    (text) => write(STDOUT, text),
+    (text) => write(STDERR, text),
+    finish,
+  );
   let pending = '';
   ws.on('message', (data: RawData, isBinary: boolean) => {
     const frame = Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
@@ -149,7 +154,11 @@ class MiniShell {
   /** Runs `;`-separated commands; returns an exit code when the script exits. */
   private script(text: string): number | undefined {
     for (const part of text.split(/;|\n/)) {
-      const words = part.trim().match(/"[^"]*"|'[^']*'|\S+/g)?.map((w) => w.replace(/^["']|["']$/g, '')) ?? [];
+      const words =
+        part
+          .trim()
+          .match(/"[^"]*"|'[^']*'|\S+/g)
+          ?.map((w) => w.replace(/^["']|["']$/g, '')) ?? [];
       if (words.length === 0) continue;
       if (words[0] === 'exit') return Number(words[1] ?? this.lastStatus) || 0;
       this.lastStatus = this.run(words) ?? 0;

@@ -9,7 +9,8 @@ export interface LogScript {
 }
 
 export function logScript(pod: KubeObject, containerName: string | undefined): LogScript {
-  const containers = ((pod['spec'] as { containers?: { name: string; command?: string[]; args?: string[] }[] } | undefined)?.containers ?? []);
+  const containers =
+    (pod['spec'] as { containers?: { name: string; command?: string[]; args?: string[] }[] } | undefined)?.containers ?? [];
   const container = containers.find((c) => c.name === containerName) ?? containers[0];
   const argv = [...(container?.command ?? []), ...(container?.args ?? [])];
   const c = argv.indexOf('-c');
@@ -21,7 +22,12 @@ export function logScript(pod: KubeObject, containerName: string | undefined): L
       .split(/;|\n/)
       .map((p) => p.trim())
       .filter((p) => p.startsWith('echo '))
-      .map((p) => p.slice(5).trim().replace(/^["']|["']$/g, ''));
+      .map((p) =>
+        p
+          .slice(5)
+          .trim()
+          .replace(/^["']|["']$/g, ''),
+      );
   const sleep = loopMatch ? /sleep\s+(\d+(?:\.\d+)?)/.exec(loopMatch[1] ?? '') : null;
   return {
     initial: echoes(before),

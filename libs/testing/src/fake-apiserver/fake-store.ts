@@ -84,7 +84,9 @@ export class FakeStore {
       if (namespace !== '' && object.metadata.namespace !== namespace) continue;
       out.push(structuredClone(object));
     }
-    return out.sort((a, b) => `${a.metadata.namespace ?? ''}/${a.metadata.name}`.localeCompare(`${b.metadata.namespace ?? ''}/${b.metadata.name}`));
+    return out.sort((a, b) =>
+      `${a.metadata.namespace ?? ''}/${a.metadata.name}`.localeCompare(`${b.metadata.namespace ?? ''}/${b.metadata.name}`),
+    );
   }
 
   get(resource: string, namespace: string, name: string): KubeObject {
@@ -96,8 +98,15 @@ export class FakeStore {
   create(resource: string, namespace: string, input: KubeObject): KubeObject {
     const definition = RESOURCES.find((r) => r.name === resource);
     if (!definition) throw new StoreError(404, 'NotFound', `the server could not find the requested resource`);
-    const name = input.metadata.name || (typeof input.metadata['generateName'] === 'string' ? `${input.metadata['generateName']}${randomUUID().slice(0, 5)}` : '');
-    if (!name) throw new StoreError(422, 'Invalid', `${definition.kind} "" is invalid: metadata.name: Required value: name or generateName is required`);
+    const name =
+      input.metadata.name ||
+      (typeof input.metadata['generateName'] === 'string' ? `${input.metadata['generateName']}${randomUUID().slice(0, 5)}` : '');
+    if (!name)
+      throw new StoreError(
+        422,
+        'Invalid',
+        `${definition.kind} "" is invalid: metadata.name: Required value: name or generateName is required`,
+      );
     if (definition.namespaced && namespace !== '' && !this.objects.has(keyOf({ resource: 'namespaces', namespace: '', name: namespace }))) {
       throw new StoreError(404, 'NotFound', `namespaces "${namespace}" not found`);
     }
@@ -122,10 +131,21 @@ export class FakeStore {
   replace(resource: string, namespace: string, name: string, input: KubeObject): KubeObject {
     const current = this.get(resource, namespace, name);
     if (input.metadata.resourceVersion && input.metadata.resourceVersion !== current.metadata.resourceVersion) {
-      throw new StoreError(409, 'Conflict', `Operation cannot be fulfilled on ${resource} "${name}": the object has been modified; please apply your changes to the latest version and try again`);
+      throw new StoreError(
+        409,
+        'Conflict',
+        `Operation cannot be fulfilled on ${resource} "${name}": the object has been modified; please apply your changes to the latest version and try again`,
+      );
     }
     const object: KubeObject = structuredClone({ ...input, apiVersion: current.apiVersion, kind: current.kind });
-    object.metadata = { ...input.metadata, name, ...(current.metadata.namespace ? { namespace } : {}), uid: current.metadata.uid, creationTimestamp: current.metadata.creationTimestamp, resourceVersion: this.nextRevision() };
+    object.metadata = {
+      ...input.metadata,
+      name,
+      ...(current.metadata.namespace ? { namespace } : {}),
+      uid: current.metadata.uid,
+      creationTimestamp: current.metadata.creationTimestamp,
+      resourceVersion: this.nextRevision(),
+    };
     if (object.kind === 'Secret') normalizeSecret(object);
     this.objects.set(keyOf({ resource, namespace, name }), object);
     this.emit('MODIFIED', object);
@@ -194,14 +214,22 @@ function defaultPodStatus(pod: KubeObject): void {
     conditions: [{ type: 'Ready', status: 'True', lastTransitionTime: now }],
     podIP: '10.0.0.10',
     startTime: now,
-    containerStatuses: containers.map((c) => ({ name: c.name, ready: true, restartCount: 0, image: c.image ?? '', started: true, state: { running: { startedAt: now } } })),
+    containerStatuses: containers.map((c) => ({
+      name: c.name,
+      ready: true,
+      restartCount: 0,
+      image: c.image ?? '',
+      started: true,
+      state: { running: { startedAt: now } },
+    })),
   };
 }
 
 /** stringData is write-only: the apiserver folds it into data (base64) and never returns it. */
 function normalizeSecret(secret: KubeObject): void {
   const data = { ...((secret['data'] ?? {}) as Record<string, string>) };
-  for (const [key, value] of Object.entries((secret['stringData'] ?? {}) as Record<string, string>)) data[key] = Buffer.from(value, 'utf8').toString('base64');
+  for (const [key, value] of Object.entries((secret['stringData'] ?? {}) as Record<string, string>))
+    data[key] = Buffer.from(value, 'utf8').toString('base64');
   delete secret['stringData'];
   secret['data'] = data;
   secret['type'] ??= 'Opaque';
