@@ -47,6 +47,7 @@ const HELP = `usage: pnpm bench:pg [-- options]   (or: node scripts/bench-pg.mjs
   --node-relay        also measure (r): a bare Node TCP relay (socket.pipe), the floor for any Node proxy
   --profile           also run one CPU-profiled round of (c) and (d) at 8 clients (node --cpu-prof)
   --profile-out <dir> keep the .cpuprofile files there (default: deleted with the temp dir)
+  --agent-node-args <args>  extra node flags for the measured agent, e.g. "--perf-basic-prof" for perf record
   --pg-host/--pg-port/--pg-user   the PostgreSQL to measure (default 127.0.0.1, 5432, postgres; trust auth)
   --quick             smoke run: --duration 3 --rounds 1 --idle-clients 50`;
 
@@ -63,6 +64,7 @@ const { values: opts } = parseArgs({
     'node-relay': { type: 'boolean', default: process.env.BENCH_NODE_RELAY === '1' },
     profile: { type: 'boolean', default: process.env.BENCH_PROFILE === '1' },
     'profile-out': { type: 'string' },
+    'agent-node-args': { type: 'string', default: '' },
     'pg-host': { type: 'string', default: '127.0.0.1' },
     'pg-port': { type: 'string', default: '5432' },
     'pg-user': { type: 'string', default: 'postgres' },
@@ -575,7 +577,11 @@ async function startAgent(controlPlane, database, idleTarget, { profileDir, insp
   };
   // Only the agent is profiled, and only when asked (Node 20 refuses --cpu-prof in NODE_OPTIONS).
   // The memory agent opens its inspector (loopback) so the benchmark can force a GC before each reading.
-  const nodeArgs = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : inspect ? [`--inspect=127.0.0.1:${inspectPort}`] : [];
+  const nodeArgs = profileDir
+    ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`]
+    : inspect
+      ? [`--inspect=127.0.0.1:${inspectPort}`]
+      : opts['agent-node-args'].split(' ').filter((a) => a !== '');
   const child = launch(name, process.execPath, [...nodeArgs, AGENT], env, { logFile: join(workDir, `${name}.log`) });
   const agent = { child, ports, database, inspectPort, adminPort };
   // Ready = a statement goes through: listener up, link to the control plane ready, policy allows.

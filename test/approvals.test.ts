@@ -61,7 +61,14 @@ describe('approvals through the agent', () => {
   const clients: pg.Client[] = [];
 
   const connect = async (token: string): Promise<pg.Client> => {
-    const client = new pg.Client({ host: '127.0.0.1', port, database: target.name, user: 'agent', password: token, ssl: { rejectUnauthorized: false } });
+    const client = new pg.Client({
+      host: '127.0.0.1',
+      port,
+      database: target.name,
+      user: 'agent',
+      password: token,
+      ssl: { rejectUnauthorized: false },
+    });
     const notices: string[] = [];
     client.on('notice', (n) => notices.push(n.message ?? ''));
     (client as pg.Client & { notices: string[] }).notices = notices;
@@ -251,7 +258,13 @@ describe('approvals through the agent', () => {
     const requested = await fetch(`${cpA.httpUrl}/api/v1/access-requests`, {
       method: 'POST',
       headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ connection: 'orders-db', grant: 'write-access', durationSeconds: 3600, reason: 'INC-42 hotfix', approverGroups: ['db-approvers'] }),
+      body: JSON.stringify({
+        connection: 'orders-db',
+        grant: 'write-access',
+        durationSeconds: 3600,
+        reason: 'INC-42 hotfix',
+        approverGroups: ['db-approvers'],
+      }),
     });
     expect(requested.status).toBe(201);
     const request = (await requested.json()) as ApprovalJson & { grant: string };

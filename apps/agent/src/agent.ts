@@ -19,7 +19,7 @@ import { CancelRegistry } from './postgres/cancel-registry.js';
 import { PostgresListener } from './postgres/postgres-listener.js';
 import { StatementGate } from './postgres/statement-gate.js';
 import { EventSpool } from './recording/event-spool.js';
-import { Recorder } from './recording/recorder.js';
+import { DEFAULT_RECORDER_OPTIONS, Recorder } from './recording/recorder.js';
 import { SessionRegistry } from './sessions/session-registry.js';
 import { AGENT_VERSION } from './version.js';
 
@@ -53,7 +53,10 @@ export class Agent {
       openSessions: () => this.sessions.size,
     });
     const spool = new EventSpool(join(config.stateDir, 'spool', 'events.jsonl'), config.spoolMaxBytes);
-    this.recorder = new Recorder(this.link, logger.child({ component: 'recorder' }), spool);
+    this.recorder = new Recorder(this.link, logger.child({ component: 'recorder' }), spool, {
+      ...DEFAULT_RECORDER_OPTIONS,
+      memoryLimit: config.recordingMemoryEvents,
+    });
   }
 
   async start(): Promise<void> {
@@ -189,7 +192,8 @@ export class Agent {
         const resolved = push.approvalResolved;
         if (!resolved?.approvalId) return;
         const outcome = resolved.outcome;
-        if (outcome === 'approved' || outcome === 'denied') this.approvals.resolved(resolved.approvalId, { outcome, by: resolved.resolvedBy, comment: resolved.comment });
+        if (outcome === 'approved' || outcome === 'denied')
+          this.approvals.resolved(resolved.approvalId, { outcome, by: resolved.resolvedBy, comment: resolved.comment });
         else this.approvals.resolved(resolved.approvalId, { outcome: 'expired' });
         return;
       }

@@ -12,7 +12,12 @@ export class AgentMetrics {
 
   constructor(collect: { sessions: () => number; spoolBytes: () => number; recordingQueue: () => number; linkUp: () => boolean }) {
     collectDefaultMetrics({ register: this.registry, prefix: 'sluice_agent_' });
-    this.sessionsOpen = new Gauge({ name: 'sluice_agent_sessions_open', help: 'Client sessions open on this agent', registers: [this.registry], collect: gaugeOf(collect.sessions) });
+    this.sessionsOpen = new Gauge({
+      name: 'sluice_agent_sessions_open',
+      help: 'Client sessions open on this agent',
+      registers: [this.registry],
+      collect: gaugeOf(collect.sessions),
+    });
     this.statements = new Counter({
       name: 'sluice_agent_statements_total',
       help: 'Commands decided, by effect (allow, mask, deny, review, refused)',
@@ -26,7 +31,12 @@ export class AgentMetrics {
       buckets: [0.0001, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5],
       registers: [this.registry],
     });
-    this.spoolBytes = new Gauge({ name: 'sluice_agent_spool_bytes', help: 'Recording events waiting on disk', registers: [this.registry], collect: gaugeOf(collect.spoolBytes) });
+    this.spoolBytes = new Gauge({
+      name: 'sluice_agent_spool_bytes',
+      help: 'Recording events waiting on disk',
+      registers: [this.registry],
+      collect: gaugeOf(collect.spoolBytes),
+    });
     this.recordingQueue = new Gauge({
       name: 'sluice_agent_recording_queue',
       help: 'Recording events in memory not yet acknowledged by the control plane',

@@ -246,7 +246,14 @@ export const agentEnvSchema = z.object({
   /** host:port of the admin endpoints (/healthz, /readyz, /metrics), or "off". */
   SLUICE_AGENT_ADMIN_LISTEN: z.union([z.literal('off'), hostPort]).default('127.0.0.1:9464'),
   SLUICE_AGENT_DRAIN_TIMEOUT_MS: z.coerce.number().int().min(0).max(600_000).default(15_000),
-  SLUICE_AGENT_SPOOL_MAX_BYTES: z.coerce.number().int().min(1_024).max(64 * 1024 ** 3).default(512 * 1024 ** 2),
+  SLUICE_AGENT_SPOOL_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1_024)
+    .max(64 * 1024 ** 3)
+    .default(512 * 1024 ** 2),
+  /** Unacknowledged recording events kept in memory before they spill to the spool (small values: tests). */
+  SLUICE_AGENT_RECORDING_MEMORY_EVENTS: z.coerce.number().int().min(1).max(1_000_000).default(10_000),
   SLUICE_MAX_STATEMENT_BYTES: z.coerce.number().int().min(1024).max(1_048_576).default(262_144),
 });
 

@@ -40,6 +40,8 @@ export interface AgentConfig {
   readonly maxStatementBytes: number;
   /** Recording events spill to `<state dir>/spool/` up to this size when the control plane lags. */
   readonly spoolMaxBytes: number;
+  /** Unacknowledged recording events kept in memory; beyond this they go to the spool. */
+  readonly recordingMemoryEvents: number;
   /** Undefined: no admin endpoints. */
   readonly adminListen: string | undefined;
   /** On SIGTERM, how long running statements may finish and events flush before the agent exits. */
@@ -133,6 +135,7 @@ export function loadAgentConfig(rawEnv: NodeJS.ProcessEnv): AgentConfig {
     decisionTimeoutMs: e.SLUICE_DECISION_TIMEOUT_MS,
     maxStatementBytes: e.SLUICE_MAX_STATEMENT_BYTES,
     spoolMaxBytes: e.SLUICE_AGENT_SPOOL_MAX_BYTES,
+    recordingMemoryEvents: e.SLUICE_AGENT_RECORDING_MEMORY_EVENTS,
     adminListen: e.SLUICE_AGENT_ADMIN_LISTEN === 'off' ? undefined : e.SLUICE_AGENT_ADMIN_LISTEN,
     drainTimeoutMs: e.SLUICE_AGENT_DRAIN_TIMEOUT_MS,
   });

@@ -20,7 +20,10 @@ export class ApprovalWaiters {
   wait(approvalId: string, deadline: Date): { readonly outcome: Promise<ApprovalOutcome>; cancel(reason: string): void } {
     let waiter: Waiter | undefined;
     const outcome = new Promise<ApprovalOutcome>((resolve) => {
-      const timer = setTimeout(() => this.settle(approvalId, waiter, { outcome: 'timed-out' }), Math.max(0, Math.min(deadline.getTime() - Date.now(), 2 ** 31 - 1)));
+      const timer = setTimeout(
+        () => this.settle(approvalId, waiter, { outcome: 'timed-out' }),
+        Math.max(0, Math.min(deadline.getTime() - Date.now(), 2 ** 31 - 1)),
+      );
       waiter = { resolve, timer };
       const set = this.waiting.get(approvalId) ?? new Set<Waiter>();
       set.add(waiter);

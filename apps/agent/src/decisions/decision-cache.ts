@@ -46,7 +46,14 @@ export class DecisionCache {
     return entry.decision;
   }
 
-  set(principal: SessionPrincipal, principalKey: string, connection: string, fingerprint: string, decision: AgentDecision, askedAtEpoch = this.invalidations): void {
+  set(
+    principal: SessionPrincipal,
+    principalKey: string,
+    connection: string,
+    fingerprint: string,
+    decision: AgentDecision,
+    askedAtEpoch = this.invalidations,
+  ): void {
     if (!decision.cacheable || decision.effect === 'review' || askedAtEpoch !== this.invalidations) return;
     const key = `${principalKey}\u0000${connection}\u0000${fingerprint}`;
     this.entries.delete(key);

@@ -591,7 +591,12 @@ export class PostgresSession implements LiveSession {
         functions: command.functions,
         hasWhere: command.hasWhere,
       });
-      const context = { sessionId: opened.sessionId, principal: opened.principal, principalKey: opened.principalKey, connection: this.services.connectionName };
+      const context = {
+        sessionId: opened.sessionId,
+        principal: opened.principal,
+        principalKey: opened.principalKey,
+        connection: this.services.connectionName,
+      };
       let verdict: GateVerdict = await this.services.gate.decide(context, command);
       if (!verdict.allowed && verdict.decision?.effect === 'review' && verdict.decision.approvalId) {
         verdict = await this.holdForApproval(verdict.decision, () => this.services.gate.decide(context, command));
@@ -632,8 +637,18 @@ export class PostgresSession implements LiveSession {
     const opened = this.opened;
     const deadline = review.reviewDeadline ?? new Date(Date.now() + 60_000);
     const waitSeconds = Math.max(0, Math.round((deadline.getTime() - Date.now()) / 1000));
-    this.writeClient([noticeFrame(`approval ${review.approvalId} required: ${review.reason}; waiting up to ${waitSeconds} s`, `An approver acts at /api/v1/approvals/${review.approvalId}.`)]);
-    opened?.recorder.record('approval.requested', { approvalId: review.approvalId, reason: review.reason, ruleIds: review.ruleIds, deadline: deadline.toISOString() });
+    this.writeClient([
+      noticeFrame(
+        `approval ${review.approvalId} required: ${review.reason}; waiting up to ${waitSeconds} s`,
+        `An approver acts at /api/v1/approvals/${review.approvalId}.`,
+      ),
+    ]);
+    opened?.recorder.record('approval.requested', {
+      approvalId: review.approvalId,
+      reason: review.reason,
+      ruleIds: review.ruleIds,
+      deadline: deadline.toISOString(),
+    });
     const waiting = this.services.approvals.wait(review.approvalId, deadline);
     this.heldApproval = waiting;
     const result = await waiting.outcome;

@@ -1,5 +1,6 @@
 import { closeSync, existsSync, fstatSync, ftruncateSync, mkdirSync, openSync, readSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { StringDecoder } from 'node:string_decoder';
 import type { SessionEvent } from '@sluice/contract';
 
 const READ_CHUNK = 256 * 1024;
@@ -16,6 +17,9 @@ export class EventSpool {
   private size: number;
   private readOffset = 0;
   private pending = '';
+  /** Keeps a UTF-8 character split across two read chunks whole (a plain toString would mangle it). */
+  private decoder = new StringDecoder('utf8');
+  private unreadable = 0;
 
   constructor(
     readonly path: string,
@@ -25,6 +29,21 @@ export class EventSpool {
     const existed = existsSync(path);
     this.fd = openSync(path, 'a+', 0o600);
     this.size = existed ? fstatSync(this.fd).size : 0;
+    // A process killed in the middle of an append leaves a line without its newline: end it, so
+    // the next event starts a line of its own (the torn one is skipped when read back).
+    if (this.size > 0) {
+      const last = Buffer.alloc(1);
+      readSync(this.fd, last, 0, 1, this.size - 1);
+      if (last[0] !== 0x0a) {
+        writeSync(this.fd, '\n');
+        this.size += 1;
+      }
+    }
+  }
+
+  /** Lines read back that were not a whole event (a torn write); skipped, and counted for the logs. */
+  get unreadableLines(): number {
+    return this.unreadable;
   }
 
   /** Bytes written and not yet read back. */
@@ -36,13 +55,25 @@ export class EventSpool {
     return this.depthBytes === 0;
   }
 
-  /** False when the event does not fit: the caller must refuse new work (fail closed). */
+  /**
+   * False when the event does not fit, or the disk refused it (full, read-only): the caller must
+   * refuse new work (fail closed). A partly written line is cut off again.
+   */
   append(event: SessionEvent): boolean {
-    const line = `${JSON.stringify(event)}\n`;
-    const bytes = Buffer.byteLength(line);
-    if (this.size + bytes > this.maxBytes) return false;
-    writeSync(this.fd, line);
-    this.size += bytes;
+    const line = Buffer.from(`${JSON.stringify(event)}\n`, 'utf8');
+    if (this.size + line.length > this.maxBytes) return false;
+    try {
+      let written = 0;
+      while (written < line.length) written += writeSync(this.fd, line, written, line.length - written);
+    } catch {
+      try {
+        ftruncateSync(this.fd, this.size);
+      } catch {
+        // The file keeps a torn line; reading skips it.
+      }
+      return false;
+    }
+    this.size += line.length;
     return true;
   }
 
@@ -54,7 +85,10 @@ export class EventSpool {
       if (newline >= 0) {
         const line = this.pending.slice(0, newline);
         this.pending = this.pending.slice(newline + 1);
-        if (line.trim() !== '') events.push(JSON.parse(line) as SessionEvent);
+        if (line.trim() === '') continue;
+        const event = parseEvent(line);
+        if (event) events.push(event);
+        else this.unreadable += 1;
         continue;
       }
       if (this.readOffset >= this.size) break;
@@ -62,7 +96,7 @@ export class EventSpool {
       const read = readSync(this.fd, buffer, 0, buffer.length, this.readOffset);
       if (read <= 0) break;
       this.readOffset += read;
-      this.pending += buffer.subarray(0, read).toString('utf8');
+      this.pending += this.decoder.write(buffer.subarray(0, read));
     }
     return events;
   }
@@ -81,5 +115,16 @@ export class EventSpool {
     ftruncateSync(this.fd, 0);
     this.size = 0;
     this.readOffset = 0;
+    this.pending = '';
+    this.decoder = new StringDecoder('utf8');
+  }
+}
+
+function parseEvent(line: string): SessionEvent | undefined {
+  try {
+    const event = JSON.parse(line) as unknown;
+    return typeof event === 'object' && event !== null && !Array.isArray(event) ? (event as SessionEvent) : undefined;
+  } catch {
+    return undefined;
   }
 }

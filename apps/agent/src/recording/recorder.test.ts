@@ -18,7 +18,7 @@ class FakeControlPlane implements EventSink {
   sendEvents(events: readonly SessionEvent[]): boolean {
     if (!this.isReady) return false;
     this.sent.push(...events);
-    for (const e of events) this.stored.set(`${e.sessionId}#${e.seq}`, e);
+    for (const e of events) this.stored.set(`${e.sessionId ?? ''}#${String(e.seq)}`, e);
     return true;
   }
 

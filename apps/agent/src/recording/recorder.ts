@@ -89,7 +89,11 @@ export class Recorder {
         return;
       }
       // The spool is full. Keep the event in memory (never drop one) and refuse new commands.
-      if (!this.spoolFull) this.logger.error({ spool: this.spool.path, maxBytes: this.spool.maxBytes }, 'recording spool is full: refusing new commands until it drains');
+      if (!this.spoolFull)
+        this.logger.error(
+          { spool: this.spool.path, maxBytes: this.spool.maxBytes },
+          'recording spool is full: refusing new commands until it drains',
+        );
       this.spoolFull = true;
     }
     this.keep(event, false);
@@ -142,11 +146,20 @@ export class Recorder {
     this.timer = undefined;
     if (this.spool) {
       let kept = 0;
+      let lost = 0;
       for (const [key, event] of this.unacked) {
         if (this.fromSpool.has(key)) continue;
         if (this.spool.append(event)) kept += 1;
+        else lost += 1;
       }
-      if (kept > 0) this.logger.warn({ events: kept, spool: this.spool.path }, 'unacknowledged recording events kept in the spool for the next start');
+      if (kept > 0)
+        this.logger.warn({ events: kept, spool: this.spool.path }, 'unacknowledged recording events kept in the spool for the next start');
+      // Said loudly: a full spool at shutdown, with the control plane away, is the one way an event is lost.
+      if (lost > 0)
+        this.logger.error(
+          { events: lost, spool: this.spool.path, maxBytes: this.spool.maxBytes },
+          'recording spool full at shutdown: unacknowledged events lost',
+        );
       this.spool.close();
     }
   }
@@ -166,7 +179,11 @@ export class Recorder {
     if (!spool || !this.spooling || !this.sink.isReady) return;
     const room = this.options.memoryLimit - this.unacked.size;
     if (room > this.options.memoryLimit / 2) {
+      const unreadable = spool.unreadableLines;
       for (const event of spool.read(room)) this.keep(event, true);
+      if (spool.unreadableLines > unreadable) {
+        this.logger.error({ spool: spool.path, lines: spool.unreadableLines - unreadable }, 'unreadable lines in the recording spool skipped');
+      }
       this.flush();
     }
     if (spool.fullyRead && this.fromSpool.size === 0) {
@@ -188,7 +205,13 @@ export class SessionRecorder {
 
   record(kind: EventKind, payload: Record<string, unknown>): void {
     this.seq += 1;
-    this.recorder.append({ sessionId: this.sessionId, seq: this.seq, kind, occurredAtUnixMs: Date.now(), payloadJson: JSON.stringify(payload) });
+    this.recorder.append({
+      sessionId: this.sessionId,
+      seq: this.seq,
+      kind,
+      occurredAtUnixMs: Date.now(),
+      payloadJson: JSON.stringify(payload),
+    });
   }
 }
 

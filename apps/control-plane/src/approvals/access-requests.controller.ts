@@ -2,7 +2,15 @@ import { Body, Controller, HttpCode, Param, ParseUUIDPipe, Post } from '@nestjs/
 import { ApiBearerAuth, ApiBody, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { Caller, type AuthenticatedCaller } from '../identity/auth.decorators.js';
 import { answer, approverOf } from './approvals.controller.js';
-import { AccessRequestBodyDto, ApprovalDto, CommentBodyDto, accessRequestBodySchema, commentBodySchema, type AccessRequestBody, type CommentBody } from './approvals.dto.js';
+import {
+  AccessRequestBodyDto,
+  ApprovalDto,
+  CommentBodyDto,
+  accessRequestBodySchema,
+  commentBodySchema,
+  type AccessRequestBody,
+  type CommentBody,
+} from './approvals.dto.js';
 import { ApprovalsService } from './approvals.service.js';
 
 /** Just-in-time access: any authenticated principal may ask; approvers decide through /approvals. */
@@ -15,7 +23,10 @@ export class AccessRequestsController {
   @Post()
   @ApiBody({ type: AccessRequestBodyDto })
   @ApiCreatedResponse({ type: ApprovalDto, description: 'Pending until an approver approves it at /approvals/{id}/approve' })
-  async request(@Body({ schema: accessRequestBodySchema }) body: AccessRequestBody, @Caller() caller: AuthenticatedCaller): Promise<ApprovalDto> {
+  async request(
+    @Body({ schema: accessRequestBodySchema }) body: AccessRequestBody,
+    @Caller() caller: AuthenticatedCaller,
+  ): Promise<ApprovalDto> {
     const request = await this.approvals.requestAccess({
       principalId: caller.principal.id,
       principalName: caller.principal.displayName,
@@ -32,7 +43,11 @@ export class AccessRequestsController {
   @HttpCode(200)
   @ApiBody({ type: CommentBodyDto })
   @ApiOkResponse({ type: ApprovalDto, description: 'Ends an active grant now (admin or the requester)' })
-  async revoke(@Param('id', new ParseUUIDPipe()) id: string, @Body({ schema: commentBodySchema }) body: CommentBody, @Caller() caller: AuthenticatedCaller): Promise<ApprovalDto> {
+  async revoke(
+    @Param('id', new ParseUUIDPipe()) id: string,
+    @Body({ schema: commentBodySchema }) body: CommentBody,
+    @Caller() caller: AuthenticatedCaller,
+  ): Promise<ApprovalDto> {
     return answer(await this.approvals.revokeGrant(id, approverOf(caller), caller.roles.includes('admin'), body.comment));
   }
 }

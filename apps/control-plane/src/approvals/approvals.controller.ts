@@ -1,4 +1,16 @@
-import { Body, Controller, ForbiddenException, Get, HttpCode, HttpException, NotFoundException, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  ForbiddenException,
+  Get,
+  HttpCode,
+  HttpException,
+  NotFoundException,
+  Param,
+  ParseUUIDPipe,
+  Post,
+  Query,
+} from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { Caller, RequireRoles, type AuthenticatedCaller } from '../identity/auth.decorators.js';
 import { ApprovalDto, CommentBodyDto, commentBodySchema, listQuerySchema, type CommentBody, type ListQuery } from './approvals.dto.js';
@@ -31,7 +43,11 @@ export class ApprovalsController {
   @RequireRoles('approver')
   @ApiBody({ type: CommentBodyDto })
   @ApiOkResponse({ type: ApprovalDto, description: 'Approved once enough approvers agreed; the held command then runs' })
-  async approve(@Param('id', new ParseUUIDPipe()) id: string, @Body({ schema: commentBodySchema }) body: CommentBody, @Caller() caller: AuthenticatedCaller): Promise<ApprovalDto> {
+  async approve(
+    @Param('id', new ParseUUIDPipe()) id: string,
+    @Body({ schema: commentBodySchema }) body: CommentBody,
+    @Caller() caller: AuthenticatedCaller,
+  ): Promise<ApprovalDto> {
     return answer(await this.approvals.approve(id, approverOf(caller), body.comment));
   }
 
@@ -40,7 +56,11 @@ export class ApprovalsController {
   @RequireRoles('approver')
   @ApiBody({ type: CommentBodyDto })
   @ApiOkResponse({ type: ApprovalDto, description: 'Denied: the held command fails with the comment' })
-  async deny(@Param('id', new ParseUUIDPipe()) id: string, @Body({ schema: commentBodySchema }) body: CommentBody, @Caller() caller: AuthenticatedCaller): Promise<ApprovalDto> {
+  async deny(
+    @Param('id', new ParseUUIDPipe()) id: string,
+    @Body({ schema: commentBodySchema }) body: CommentBody,
+    @Caller() caller: AuthenticatedCaller,
+  ): Promise<ApprovalDto> {
     return answer(await this.approvals.deny(id, approverOf(caller), body.comment));
   }
 }

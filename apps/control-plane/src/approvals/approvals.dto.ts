@@ -17,7 +17,11 @@ export type CommentBody = z.infer<typeof commentBodySchema>;
 export const accessRequestBodySchema = z.strictObject({
   connection: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,62}$/),
   grant: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,62}$/, 'a grant name policy can refer to, e.g. write-access'),
-  durationSeconds: z.number().int().min(60).max(7 * 24 * 3600),
+  durationSeconds: z
+    .number()
+    .int()
+    .min(60)
+    .max(7 * 24 * 3600),
   reason: z.string().trim().min(1).max(1_000),
   approverGroups: z.array(z.string().min(1).max(200)).max(20).default([]),
 });
@@ -29,7 +33,8 @@ export class CommentBodyDto {
 
 export class AccessRequestBodyDto {
   @ApiProperty({ example: 'demo-postgres' }) connection!: string;
-  @ApiProperty({ example: 'write-access', description: 'The grant name policy refers to (CEL: `"write-access" in grants`)' }) grant!: string;
+  @ApiProperty({ example: 'write-access', description: 'The grant name policy refers to (CEL: `"write-access" in grants`)' })
+  grant!: string;
   @ApiProperty({ minimum: 60, maximum: 604800, example: 3600 }) durationSeconds!: number;
   @ApiProperty({ example: 'hotfix for INC-1234' }) reason!: string;
   @ApiProperty({ type: [String], required: false, description: 'Who may approve; empty = any approver' }) approverGroups?: string[];
@@ -66,7 +71,8 @@ export class ApprovalDto {
   @ApiProperty({ type: String, format: 'date-time', nullable: true }) resolvedAt!: string | null;
   @ApiProperty({ type: String, nullable: true }) resolvedBy!: string | null;
   @ApiProperty({ type: String, nullable: true }) comment!: string | null;
-  @ApiProperty({ type: String, format: 'date-time', nullable: true, description: 'Approved commands may run once until then' }) useUntil!: string | null;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true, description: 'Approved commands may run once until then' }) useUntil!:
+    string | null;
   @ApiProperty({ type: String, nullable: true }) grant!: string | null;
   @ApiProperty({ type: String, format: 'date-time', nullable: true }) grantExpiresAt!: string | null;
   @ApiProperty({ type: [ApprovalActionDto], required: false }) actions?: ApprovalActionDto[];

@@ -67,7 +67,10 @@ export class ApprovalsService implements OnApplicationBootstrap, OnApplicationSh
   ) {}
 
   onApplicationBootstrap(): void {
-    this.sweeper = setInterval(() => void this.expireOverdue().catch((error: unknown) => this.logger.warn({ err: error }, 'approval sweep failed')), SWEEP_INTERVAL_MS);
+    this.sweeper = setInterval(
+      () => void this.expireOverdue().catch((error: unknown) => this.logger.warn({ err: error }, 'approval sweep failed')),
+      SWEEP_INTERVAL_MS,
+    );
   }
 
   onApplicationShutdown(): void {
@@ -103,7 +106,14 @@ export class ApprovalsService implements OnApplicationBootstrap, OnApplicationSh
   async requestReview(input: CommandReviewInput): Promise<ApprovalRequestEntity> {
     const digest = commandDigest(input.commandText);
     const pending = await this.requests.findOne({
-      where: { kind: 'command', status: 'pending', principalId: input.principalId, connection: input.connection, commandDigest: digest, expiresAt: MoreThan(new Date()) },
+      where: {
+        kind: 'command',
+        status: 'pending',
+        principalId: input.principalId,
+        connection: input.connection,
+        commandDigest: digest,
+        expiresAt: MoreThan(new Date()),
+      },
       order: { requestedAt: 'DESC' },
     });
     if (pending) return pending;
@@ -136,7 +146,10 @@ export class ApprovalsService implements OnApplicationBootstrap, OnApplicationSh
       grantExpiresAt: null,
     };
     await this.requests.insert(request);
-    this.logger.info({ approvalId: request.id, principalId: input.principalId, connection: input.connection, ruleIds: input.ruleIds }, 'approval requested');
+    this.logger.info(
+      { approvalId: request.id, principalId: input.principalId, connection: input.connection, ruleIds: input.ruleIds },
+      'approval requested',
+    );
     this.webhooks.notify(request, 'approval.requested');
     return request;
   }
@@ -198,13 +211,21 @@ export class ApprovalsService implements OnApplicationBootstrap, OnApplicationSh
   async revokeGrant(id: string, actor: Approver, isAdmin: boolean, comment: string): Promise<ApprovalActionResult> {
     const request = await this.requests.findOneBy({ id, kind: 'access' });
     if (!request) return { ok: false, status: 404, message: `no access request ${id}` };
-    if (!isAdmin && request.principalId !== actor.principalId) return { ok: false, status: 403, message: 'only an admin or the requester may revoke a grant' };
+    if (!isAdmin && request.principalId !== actor.principalId)
+      return { ok: false, status: 403, message: 'only an admin or the requester may revoke a grant' };
     if (request.status !== 'approved') return { ok: false, status: 409, message: `the request is ${request.status}, not an active grant` };
     await this.requests.update({ id }, { status: 'revoked', grantExpiresAt: new Date() });
-    await this.actions.insert({ approvalId: id, actorId: actor.principalId, actorName: actor.displayName ?? null, action: 'revoke', comment, at: new Date() });
+    await this.actions.insert({
+      approvalId: id,
+      actorId: actor.principalId,
+      actorName: actor.displayName ?? null,
+      action: 'revoke',
+      comment,
+      at: new Date(),
+    });
     // Decisions cached under the grant must go.
     await this.pushes.publish('all-agents', { invalidateDecisions: { policyVersion: '', principalId: request.principalId } });
-    return { ok: true, approval: { ...request, status: 'revoked' } };
+    return { ok: true, approval: withChanges(request, { status: 'revoked' }) };
   }
 
   // ── approvers ───────────────────────────────────────────────────────────────────────────────────
@@ -240,7 +261,8 @@ export class ApprovalsService implements OnApplicationBootstrap, OnApplicationSh
       const requests = tx.getRepository(ApprovalRequestEntity);
       const request = await requests.findOne({ where: { id }, lock: { mode: 'pessimistic_write' } });
       if (!request) return { ok: false, status: 404, message: `no approval ${id}` };
-      if (request.principalId === approver.principalId) return { ok: false, status: 403, message: 'nobody may approve or deny their own request' };
+      if (request.principalId === approver.principalId)
+        return { ok: false, status: 403, message: 'nobody may approve or deny their own request' };
       if (request.approverGroups.length > 0 && !request.approverGroups.some((g) => approver.groups.includes(g))) {
         return { ok: false, status: 403, message: `only members of ${request.approverGroups.join(', ')} may act on this request` };
       }
@@ -248,13 +270,20 @@ export class ApprovalsService implements OnApplicationBootstrap, OnApplicationSh
       const actions = tx.getRepository(ApprovalActionEntity);
       const already = await actions.countBy({ approvalId: id, actorId: approver.principalId, action });
       if (already > 0) return { ok: false, status: 409, message: `you already chose to ${action} this request` };
-      await actions.insert({ approvalId: id, actorId: approver.principalId, actorName: approver.displayName ?? null, action, comment, at: new Date() });
+      await actions.insert({
+        approvalId: id,
+        actorId: approver.principalId,
+        actorName: approver.displayName ?? null,
+        action,
+        comment,
+        at: new Date(),
+      });
 
       const now = new Date();
       if (action === 'deny') {
         const denied = { status: 'denied' as const, resolvedAt: now, resolvedBy: approver.principalId, resolutionComment: comment };
         await requests.update({ id }, denied);
-        return { ok: true, approval: { ...request, ...denied } };
+        return { ok: true, approval: withChanges(request, denied) };
       }
       const approvals = await actions.countBy({ approvalId: id, action: 'approve' });
       if (approvals < request.minApprovals) return { ok: true, approval: request };
@@ -264,13 +293,15 @@ export class ApprovalsService implements OnApplicationBootstrap, OnApplicationSh
         resolvedBy: approver.principalId,
         resolutionComment: comment,
         useUntil: request.kind === 'command' ? new Date(now.getTime() + this.config.approvals.retryWindowMs) : null,
-        grantExpiresAt: request.kind === 'access' && request.grantSeconds !== null ? new Date(now.getTime() + request.grantSeconds * 1000) : null,
+        grantExpiresAt:
+          request.kind === 'access' && request.grantSeconds !== null ? new Date(now.getTime() + request.grantSeconds * 1000) : null,
       };
       await requests.update({ id }, approved);
-      return { ok: true, approval: { ...request, ...approved } };
+      return { ok: true, approval: withChanges(request, approved) };
     });
     if (result.ok && result.approval.status !== 'pending') await this.announce(result.approval);
-    if (result.ok) this.logger.info({ approvalId: id, by: approver.principalId, action, status: result.approval.status }, 'approval action recorded');
+    if (result.ok)
+      this.logger.info({ approvalId: id, by: approver.principalId, action, status: result.approval.status }, 'approval action recorded');
     return result;
   }
 
@@ -281,7 +312,7 @@ export class ApprovalsService implements OnApplicationBootstrap, OnApplicationSh
     const ids = overdue.map((r) => r.id);
     const result = await this.requests.update({ id: In(ids), status: 'pending' }, { status: 'expired', resolvedAt: new Date() });
     if ((result.affected ?? 0) === 0) return; // another replica got there first
-    for (const request of overdue) await this.announce({ ...request, status: 'expired' });
+    for (const request of overdue) await this.announce(withChanges(request, { status: 'expired' }));
   }
 
   /** Tell the agent holding the command (any replica) and the webhooks. */
@@ -291,13 +322,27 @@ export class ApprovalsService implements OnApplicationBootstrap, OnApplicationSh
       await this.pushes
         .publish(
           { agentId: request.agentId },
-          { approvalResolved: { approvalId: request.id, outcome, comment: request.resolutionComment ?? '', resolvedBy: request.resolvedBy ?? '' } },
+          {
+            approvalResolved: {
+              approvalId: request.id,
+              outcome,
+              comment: request.resolutionComment ?? '',
+              resolvedBy: request.resolvedBy ?? '',
+            },
+          },
         )
         .catch((error: unknown) => this.logger.error({ err: error, approvalId: request.id }, 'could not publish the approval resolution'));
     }
     if (request.kind === 'access' && request.status === 'approved') {
-      await this.pushes.publish('all-agents', { invalidateDecisions: { policyVersion: '', principalId: request.principalId } }).catch(() => undefined);
+      await this.pushes
+        .publish('all-agents', { invalidateDecisions: { policyVersion: '', principalId: request.principalId } })
+        .catch(() => undefined);
     }
     this.webhooks.notify(request, `${request.kind === 'access' ? 'access' : 'approval'}.${request.status}`);
   }
+}
+
+/** A copy of an approval request with some fields changed (keeps the entity's class). */
+function withChanges(request: ApprovalRequestEntity, changes: Partial<ApprovalRequestEntity>): ApprovalRequestEntity {
+  return Object.assign(new ApprovalRequestEntity(), request, changes);
 }

@@ -30,13 +30,25 @@ export class WebhookNotifier {
   notify(request: ApprovalRequestEntity, event: string): void {
     for (const hook of this.config.approvals.webhooks) {
       const forGroup = hook.groups.length === 0 || hook.groups.some((g) => request.approverGroups.includes(g));
-      if (forGroup) void this.deliver(hook, request, event).catch((error: unknown) => this.logger.error({ err: error, webhook: hook.name }, 'webhook delivery crashed'));
+      if (forGroup)
+        void this.deliver(hook, request, event).catch((error: unknown) =>
+          this.logger.error({ err: error, webhook: hook.name }, 'webhook delivery crashed'),
+        );
     }
   }
 
   private async deliver(hook: WebhookConfig, request: ApprovalRequestEntity, event: string): Promise<void> {
     const body = JSON.stringify(payload(request, event, this.config.publicUrl));
-    const inserted = await this.deliveries.insert({ approvalId: request.id, event, url: hook.url, status: 'pending', attempts: 0, lastError: null, createdAt: new Date(), deliveredAt: null });
+    const inserted = await this.deliveries.insert({
+      approvalId: request.id,
+      event,
+      url: hook.url,
+      status: 'pending',
+      attempts: 0,
+      lastError: null,
+      createdAt: new Date(),
+      deliveredAt: null,
+    });
     const deliveryId = String((inserted.identifiers[0] as { id: string | number }).id);
     for (let attempt = 0; attempt <= WEBHOOK_RETRY_DELAYS_MS.length; attempt++) {
       if (attempt > 0) await new Promise((r) => setTimeout(r, WEBHOOK_RETRY_DELAYS_MS[attempt - 1]));
@@ -46,13 +58,21 @@ export class WebhookNotifier {
       try {
         const response = await fetch(hook.url, {
           method: 'POST',
-          headers: { 'content-type': 'application/json', 'x-sluice-event': event, 'x-sluice-timestamp': timestamp, 'x-sluice-signature': `sha256=${signature}` },
+          headers: {
+            'content-type': 'application/json',
+            'x-sluice-event': event,
+            'x-sluice-timestamp': timestamp,
+            'x-sluice-signature': `sha256=${signature}`,
+          },
           body,
           redirect: 'error',
           signal: AbortSignal.timeout(WEBHOOK_TIMEOUT_MS),
         });
         if (response.ok) {
-          await this.deliveries.update({ id: deliveryId }, { status: 'delivered', attempts: attempt + 1, deliveredAt: new Date(), lastError: null });
+          await this.deliveries.update(
+            { id: deliveryId },
+            { status: 'delivered', attempts: attempt + 1, deliveredAt: new Date(), lastError: null },
+          );
           return;
         }
         problem = `HTTP ${response.status}`;
@@ -75,7 +95,9 @@ function payload(request: ApprovalRequestEntity, event: string, publicUrl: strin
     text,
     blocks: [
       { type: 'section', text: { type: 'mrkdwn', text } },
-      ...(request.commandText ? [{ type: 'section', text: { type: 'mrkdwn', text: `\`\`\`${request.commandText.slice(0, 2_000)}\`\`\`` } }] : []),
+      ...(request.commandText
+        ? [{ type: 'section', text: { type: 'mrkdwn', text: `\`\`\`${request.commandText.slice(0, 2_000)}\`\`\`` } }]
+        : []),
     ],
     sluice: {
       event,

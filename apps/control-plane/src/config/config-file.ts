@@ -66,7 +66,13 @@ export function readConfigFile(path: string | undefined, env: NodeJS.ProcessEnv 
   const webhooks: WebhookConfig[] = [];
   for (const hook of parsed.data.approvals.webhooks) {
     const secret = env[hook.secretEnv];
-    if (!secret || secret.length < 16) return { settings: empty, problems: [`${path}: approvals.webhooks.${hook.name}: environment variable ${hook.secretEnv} must hold a secret of at least 16 characters`] };
+    if (!secret || secret.length < 16)
+      return {
+        settings: empty,
+        problems: [
+          `${path}: approvals.webhooks.${hook.name}: environment variable ${hook.secretEnv} must hold a secret of at least 16 characters`,
+        ],
+      };
     webhooks.push({ name: hook.name, url: hook.url, secret, groups: hook.groups });
   }
   if (issuers.length > 0) {

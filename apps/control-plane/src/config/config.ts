@@ -85,7 +85,11 @@ export function loadConfig(env: NodeJS.ProcessEnv): ControlPlaneConfig {
     identity: { issuers: file.settings.issuers, roles: file.settings.roles },
     devIssuer: { enabled: e.SLUICE_DEV_ISSUER, clientSecret: e.SLUICE_DEV_ISSUER_SECRET },
     policyFile: e.SLUICE_POLICY_FILE,
-    approvals: { retryWindowMs: e.SLUICE_APPROVAL_RETRY_WINDOW_MS, accessRequestTtlMs: e.SLUICE_ACCESS_REQUEST_TTL_MS, webhooks: file.settings.webhooks },
+    approvals: {
+      retryWindowMs: e.SLUICE_APPROVAL_RETRY_WINDOW_MS,
+      accessRequestTtlMs: e.SLUICE_ACCESS_REQUEST_TTL_MS,
+      webhooks: file.settings.webhooks,
+    },
     agents: { heartbeatIntervalMs: e.SLUICE_HEARTBEAT_INTERVAL_MS, bootstrapKeys: e.SLUICE_BOOTSTRAP_AGENT_KEYS ?? [] },
     shutdownTimeoutMs: e.SLUICE_SHUTDOWN_TIMEOUT_MS,
   };

@@ -29,7 +29,9 @@ export class ConnectionsService {
 
   /** The agent serves exactly `served` now: upsert those, forget the ones it no longer lists. */
   async replaceServedBy(agentId: string, served: readonly ServedConnection[], within?: EntityManager): Promise<void> {
-    const run = within ? (work: (tx: EntityManager) => Promise<void>) => work(within) : (work: (tx: EntityManager) => Promise<void>) => this.connections.manager.transaction(work);
+    const run = within
+      ? (work: (tx: EntityManager) => Promise<void>) => work(within)
+      : (work: (tx: EntityManager) => Promise<void>) => this.connections.manager.transaction(work);
     await run(async (tx) => {
       const repo = tx.getRepository(ConnectionEntity);
       const names = served.map((c) => c.name);

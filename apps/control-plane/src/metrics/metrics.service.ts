@@ -17,7 +17,11 @@ export class MetricsService {
     buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
     registers: [this.registry],
   });
-  readonly agentsConnected = new Gauge({ name: 'sluice_control_plane_agents_connected', help: 'Agent streams open on this replica', registers: [this.registry] });
+  readonly agentsConnected = new Gauge({
+    name: 'sluice_control_plane_agents_connected',
+    help: 'Agent streams open on this replica',
+    registers: [this.registry],
+  });
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'sluice_control_plane_' });
