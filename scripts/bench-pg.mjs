@@ -47,11 +47,11 @@ const HELP = `usage: pnpm bench:pg [-- options]   (or: node scripts/bench-pg.mjs
   --node-relay        also measure (r): a bare Node TCP relay (socket.pipe), the floor for any Node proxy
   --profile           also run one CPU-profiled round of (c) and (d) at 8 clients (node --cpu-prof)
   --profile-out <dir> keep the .cpuprofile files there (default: deleted with the temp dir)
-  --agent-node-args <args>  extra node flags for the measured agent, e.g. "--perf-basic-prof" for perf record
+  --agent-node-args=<args>  extra node flags for the measured agent, e.g. --agent-node-args=--perf-basic-prof
   --pg-host/--pg-port/--pg-user   the PostgreSQL to measure (default 127.0.0.1, 5432, postgres; trust auth)
   --quick             smoke run: --duration 3 --rounds 1 --idle-clients 50`;
 
-const { values: opts } = parseArgs({
+const { values: opts } = parseArgsOrExit({
   options: {
     duration: { type: 'string', default: process.env.BENCH_DURATION ?? '10' },
     rounds: { type: 'string', default: process.env.BENCH_ROUNDS ?? '3' },
@@ -72,6 +72,14 @@ const { values: opts } = parseArgs({
     help: { type: 'boolean', default: false },
   },
 });
+function parseArgsOrExit(config) {
+  try {
+    return parseArgs(config);
+  } catch (error) {
+    return usage(error.message);
+  }
+}
+
 if (opts.help) {
   process.stdout.write(`${HELP}\n`);
   process.exit(0);

@@ -29,7 +29,7 @@ rules:
     effect: { deny: { message: deleting admin resources is not allowed } }
   - id: review-payouts
     match: { connection: { protocols: [http] }, commands: [http.POST], paths: ['/payouts/**'] }
-    effect: { review: { approverGroups: [finance] } }
+    effect: { review: { approverGroups: [db-approvers], timeoutSeconds: 60 } }
   - id: agents-http
     match: { principal: { groups: [ai-agents] }, connection: { protocols: [http] }, commands: ['http.*'] }
     effect: allow
@@ -220,11 +220,36 @@ connections:
     expect(seen.slice(before).some((s) => s.method === 'DELETE')).toBe(false);
   });
 
-  it('answers a review decision with 403 "requires approval" (holds come with the approvals issue)', async () => {
-    const res = await curl('-X', 'POST', ...auth(), '-H', 'content-type: application/json', '-d', '{"amount":10}', `${base}/payouts/7`);
+  /** Approves (or denies) the pending approval whose command starts with `prefix`, as demo-approver. */
+  async function resolvePending(prefix: string, action: 'approve' | 'deny', comment: string): Promise<void> {
+    const approver = await devToken(cp, 'demo-approver');
+    const pending = await waitFor(async () => {
+      const list = await getJson<{ id: string; command: string | null }[]>(`${cp.httpUrl}/api/v1/approvals?status=pending`, approver);
+      return list.find((a) => a.command?.startsWith(prefix));
+    }, 20_000);
+    const res = await fetch(`${cp.httpUrl}/api/v1/approvals/${pending.id}/${action}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${approver}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ comment }),
+    });
+    expect(res.status).toBe(200);
+  }
+
+  it('holds a reviewed request until an approver approves, then answers with the upstream response', async () => {
+    const held = curl('-X', 'POST', ...auth(), '-H', 'content-type: application/json', '-d', '{"amount":10}', `${base}/payouts/7`);
+    await resolvePending('POST /payouts/7', 'approve', 'payout checked');
+    const res = await held;
+    expect(res.status).toBe(200);
+    expect(seen.some((s) => s.method === 'POST' && s.url.startsWith('/payouts/7'))).toBe(true);
+  });
+
+  it('answers a denied review with 403 carrying the comment, and never reaches the upstream', async () => {
+    const held = curl('-X', 'POST', ...auth(), '-H', 'content-type: application/json', '-d', '{"amount":99}', `${base}/payouts/8`);
+    await resolvePending('POST /payouts/8', 'deny', 'not this one');
+    const res = await held;
     expect(res.status).toBe(403);
-    expect((JSON.parse(res.body) as { message: string; effect: string }).message).toMatch(/^requires approval: /);
-    expect(seen.some((s) => s.url.startsWith('/payouts'))).toBe(false);
+    expect((JSON.parse(res.body) as { message: string }).message).toMatch(/denied: not this one/);
+    expect(seen.some((s) => s.url.startsWith('/payouts/8'))).toBe(false);
   });
 
   it('masks a JSON response by field and by detector, dropping Content-Length and ETag', async () => {

@@ -46,7 +46,7 @@ rules:
   - id: agents-exec-review
     description: exec needs a human
     match: { principal: { groups: [ai-agents] }, commands: [k8s.pods.exec, k8s.pods.attach] }
-    effect: { review: { approverGroups: [sre] } }
+    effect: { review: { approverGroups: [db-approvers], timeoutSeconds: 60 } }
   - id: agents-masked-output
     match: { principal: { groups: [ai-agents] }, connection: { protocols: [kubernetes] } }
     effect: { mask: { detectors: [{ detector: card, strategy: { kind: partial, keepLast: 4 } }] } }
@@ -344,12 +344,50 @@ connections:
     expect(JSON.stringify(seen)).toContain(Buffer.from('[redacted]').toString('base64'));
   });
 
-  it('holds exec for review: an AI agent gets a Status naming the approval, nothing reaches the apiserver', async () => {
+  /**
+   * Resolves every pending exec approval until the kubectl command ends. kubectl may open more than
+   * one exec request for one command (each is reviewed), so resolving only the first is not enough.
+   */
+  async function resolveExecUntilDone(running: Promise<unknown>, action: 'approve' | 'deny', comment: string): Promise<number> {
+    let done = false;
+    void running.finally(() => (done = true));
+    const resolved = new Set<string>();
+    while (!done) {
+      const list = await getJson<{ id: string; classes: string[] }[]>(`${cp.httpUrl}/api/v1/approvals?status=pending`, tokens.operator);
+      for (const pending of list.filter((a) => a.classes.includes('k8s.pods.exec') && !resolved.has(a.id))) {
+        const res = await fetch(`${cp.httpUrl}/api/v1/approvals/${pending.id}/${action}`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${tokens.operator}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ comment }),
+        });
+        if (res.status === 200) resolved.add(pending.id);
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    return resolved.size;
+  }
+
+  it('holds exec for review: denied → a Status naming the approval, nothing reaches the apiserver', async () => {
     const before = upstream.fake?.requestsTo(`/api/v1/namespaces/${NS}/pods/${POD}/exec`).length ?? 0;
-    const result = await kubectlWithInput('agent', '', 'exec', POD, '--', 'echo', 'hi');
+    const running = kubectlWithInput('agent', '', 'exec', POD, '--', 'echo', 'hi');
+    expect(await resolveExecUntilDone(running, 'deny', 'no shells today')).toBeGreaterThan(0);
+    const result = await running;
     expect(result.code).not.toBe(0);
-    expect(result.stderr).toMatch(/requires approval: .*agents-exec-review/);
+    expect(result.stderr).toMatch(/denied: no shells today/);
     if (upstream.fake) expect(upstream.fake.requestsTo(`/api/v1/namespaces/${NS}/pods/${POD}/exec`)).toHaveLength(before);
+  });
+
+  it('holds exec for review: approved → the exec runs and is recorded', async () => {
+    const running = kubectlWithInput('agent', 'echo approved-exec\nexit 0\n', 'exec', '-i', POD, '--', 'sh');
+    expect(await resolveExecUntilDone(running, 'approve', 'one-off debugging')).toBeGreaterThan(0);
+    const result = await running;
+    expect(result.stdout).toBe('approved-exec\n');
+    expect(result.code).toBe(0);
+    const recorded = await waitFor(async () => {
+      const list = await events('Demo AI agent');
+      return list.some((e) => e.kind === 'terminal.ended') && list.some((e) => e.kind === 'approval.resolved') ? list : undefined;
+    }, 20_000);
+    expect(recorded.filter((e) => e.kind === 'approval.resolved').map((e) => e.payload['outcome'])).toContain('approved');
   });
 
   it('runs an allowed exec (kubectl exec -i … sh) and records it as a replayable asciicast', async () => {

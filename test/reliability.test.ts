@@ -7,6 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { createTestDatabase, freePort, waitFor, type ManagedProcess, type TestDatabase } from '@sluice/testing';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -29,13 +30,13 @@ rules:
 
 const SOAK_CLIENTS = 20;
 /** Load before the first kill, between the two outages, and after the second restart. */
-const SOAK_PHASE_MS = Number(process.env.SOAK_PHASE_MS ?? 8_000);
+const SOAK_PHASE_MS = 7_000;
 /** How long the control plane stays dead each time. */
 const OUTAGE_MS = 2_000;
-/** A small in-memory queue, so that an outage of a few seconds really goes through the spool. */
-const SOAK_MEMORY_EVENTS = Number(process.env.SOAK_MEMORY_EVENTS ?? 200);
+/** A small in-memory queue (the default is 10,000), so that an outage of a few seconds really goes through the spool. */
+const SOAK_MEMORY_EVENTS = 1_000;
 /** After a refused statement a client waits this long (a real client would back off too). */
-const RETRY_PAUSE_MS = Number(process.env.SOAK_RETRY_PAUSE_MS ?? 25);
+const RETRY_PAUSE_MS = 250;
 
 const generateKey = (): string => execFileSync(process.execPath, [CONTROL_PLANE_CLI, 'agent-key', 'generate'], { encoding: 'utf8' }).trim();
 
@@ -76,9 +77,7 @@ async function recordingDrained(adminPort: number, timeoutMs = 60_000): Promise<
   await waitFor(
     async () => {
       const [health, queue] = [await agentHealth(adminPort), await recordingQueue(adminPort)];
-      const now = `spool ${health.spoolBytes} bytes, ${queue} events in memory, link ${health.link}`;
-      if (process.env.SOAK_DEBUG && now !== last) process.stdout.write(`[${new Date().toISOString()}] ${now}\n`);
-      last = now;
+      last = `spool ${health.spoolBytes} bytes, ${queue} events in memory, link ${health.link}`;
       return health.spoolBytes === 0 && queue === 0 ? true : undefined;
     },
     timeoutMs,
@@ -196,21 +195,19 @@ describe('reliability of the split (issue 7)', () => {
   });
 
   it('soak: 20 clients while the control plane is killed twice — nothing undecided runs, every event stored exactly once, the spool drains', async () => {
-    const { agent, port, adminPort, stateDir } = await agentFor('soak-agent', 'soak-db', cpA.grpcPort, {
+    const { agent, port, adminPort } = await agentFor('soak-agent', 'soak-db', cpA.grpcPort, {
       SLUICE_AGENT_RECORDING_MEMORY_EVENTS: String(SOAK_MEMORY_EVENTS),
     });
     const token = await devToken(cpA, 'demo-agent');
     const succeeded = new Set<string>();
     const failed = new Map<string, string>();
     const failuresByCode = new Map<string, number>();
-    let reconnects = 0;
-    let stop = false;
-    let maxSpoolBytes = 0;
+    const load = { running: true, reconnects: 0, maxSpoolBytes: 0 };
 
     const soakClients = await Promise.all(Array.from({ length: SOAK_CLIENTS }, (_, c) => connect(port, token, `soak-${c}`)));
     const workers = soakClients.map(async (first, c) => {
       let client = first;
-      for (let i = 0; !stop; i++) {
+      for (let i = 0; load.running; i++) {
         const id = `c${c}-${i}`;
         const code = await sqlStateOf(client.query(`INSERT INTO soak_rows (id, client) VALUES ('${id}', ${c})`));
         if (code === undefined) {
@@ -219,77 +216,44 @@ describe('reliability of the split (issue 7)', () => {
         }
         failed.set(id, code);
         failuresByCode.set(code, (failuresByCode.get(code) ?? 0) + 1);
-        await new Promise((r) => setTimeout(r, RETRY_PAUSE_MS));
+        await sleep(RETRY_PAUSE_MS);
         // A refusal leaves the session usable; only a dropped connection needs a new one.
         if (ended.has(client)) {
-          reconnects += 1;
+          load.reconnects += 1;
           client = await connect(port, token, `soak-${c}`).catch(() => client);
         }
       }
     });
     const spoolWatch = (async () => {
-      while (!stop) {
-        maxSpoolBytes = Math.max(maxSpoolBytes, (await agentHealth(adminPort).catch(() => undefined))?.spoolBytes ?? 0);
-        await new Promise((r) => setTimeout(r, 100));
+      while (load.running) {
+        load.maxSpoolBytes = Math.max(load.maxSpoolBytes, (await agentHealth(adminPort).catch(() => undefined))?.spoolBytes ?? 0);
+        await sleep(100);
       }
     })();
+    const linkIs = (ready: boolean) => async () => {
+      const up = (await agentHealth(adminPort)).link === 'ready';
+      return up === ready ? true : undefined;
+    };
 
-    const t0 = Date.now();
-    const progress = (what: string) =>
-      process.stdout.write(`[soak +${((Date.now() - t0) / 1000).toFixed(1)}s] ${what}: ${succeeded.size} ok, ${failed.size} refused\n`);
-    const successesAtStart = (): number => succeeded.size;
     await waitFor(() => (succeeded.size > 0 ? true : undefined), 30_000, 'the first successful insert');
-    await new Promise((r) => setTimeout(r, SOAK_PHASE_MS));
-    for (let outage = 0; outage < 2; outage++) {
-      progress(`killing the control plane (${outage + 1})`);
+    await sleep(SOAK_PHASE_MS);
+    for (let outage = 1; outage <= 2; outage++) {
       await cpA.process.stop('SIGKILL');
-      await waitFor(async () => ((await agentHealth(adminPort)).link !== 'ready' ? true : undefined), 10_000, 'the agent to notice');
-      await new Promise((r) => setTimeout(r, OUTAGE_MS));
-      const before = successesAtStart();
-      progress('restarting the control plane');
-      cpA = await startControlPlane({ ...cpA.env });
-      progress('control plane ready');
-      await waitFor(async () => ((await agentHealth(adminPort)).link === 'ready' ? true : undefined), 60_000, 'the agent to redial');
-      progress('agent redialled');
-      // Sessions continue on the restarted control plane without the clients reconnecting.
-      await waitFor(() => (succeeded.size > before + SOAK_CLIENTS ? true : undefined), 30_000, 'inserts after the restart');
-      await new Promise((r) => setTimeout(r, SOAK_PHASE_MS));
+      await waitFor(linkIs(false), 10_000, 'the agent to notice the control plane is gone');
+      await sleep(OUTAGE_MS);
+      cpA = await startControlPlane(cpA.env); // same ports, same database
+      await waitFor(linkIs(true), 60_000, 'the agent to redial');
+      // The sessions go on with the restarted control plane: the clients never reconnect.
+      const before = succeeded.size;
+      await waitFor(() => (succeeded.size >= before + SOAK_CLIENTS ? true : undefined), 30_000, 'inserts after the restart');
+      await sleep(SOAK_PHASE_MS);
     }
-    stop = true;
-    progress('stopping the clients');
+    load.running = false;
     await Promise.all(workers);
     await spoolWatch;
-    await Promise.all(soakClients.map((c) => c.end().catch(() => undefined)));
+    await Promise.all(soakClients.map((c) => c.end()));
     await waitFor(async () => ((await agentHealth(adminPort)).sessions === 0 ? true : undefined), 30_000, 'the sessions to close');
-    progress('sessions closed');
-    await recordingDrained(adminPort).catch(async (error: unknown) => {
-      const holes = await controlSql.query(
-        `SELECT session_id, count(*) AS n, max(seq) AS last, (SELECT chained_seq FROM session_event_chains c WHERE c.session_id = e.session_id) AS chained
-             FROM session_events e GROUP BY session_id`,
-      );
-      process.stdout.write(`${JSON.stringify(holes.rows)}\n`);
-      const spoolFile = join(stateDir, 'spool', 'events.jsonl');
-      const lines = existsSync(spoolFile) ? readFileSync(spoolFile, 'utf8').split('\n') : [];
-      process.stdout.write(`spool: ${lines.length} lines; first ${lines[0]?.slice(0, 300)}; last ${lines.at(-2)?.slice(0, 300)}\n`);
-      process.stdout.write(
-        agent
-          .logs()
-          .filter((l) => Number(l.level) >= 40)
-          .map((l) => JSON.stringify(l))
-          .slice(-30)
-          .join('\n'),
-      );
-      process.stdout.write(
-        cpA.process
-          .logs()
-          .filter((l) => Number(l.level) >= 40)
-          .map((l) => JSON.stringify(l))
-          .slice(-30)
-          .join('\n'),
-      );
-      throw error;
-    });
-    progress('recording drained');
+    await recordingDrained(adminPort, 120_000);
     const finalHealth = await agentHealth(adminPort);
 
     // 1. What ran is exactly what the clients were told ran.
@@ -333,7 +297,7 @@ describe('reliability of the split (issue 7)', () => {
           WHERE e.session_id IN (SELECT id FROM sessions WHERE client_application LIKE 'soak-%')
           GROUP BY e.session_id, c.chained_seq`,
     );
-    expect(gaps.rows).toHaveLength(SOAK_CLIENTS + reconnects);
+    expect(gaps.rows).toHaveLength(SOAK_CLIENTS + load.reconnects);
     for (const row of gaps.rows) {
       expect({ session: row.session_id, first: Number(row.first), last: Number(row.last), chained: Number(row.chained) }).toEqual({
         session: row.session_id,
@@ -346,13 +310,209 @@ describe('reliability of the split (issue 7)', () => {
     // 4. The outages were real: statements were refused (08006, never run), the spool was used and is empty now.
     expect(failuresByCode.get('08006') ?? 0).toBeGreaterThan(0);
     expect([...failuresByCode.keys()]).toEqual(['08006']);
-    expect(reconnects).toBe(0);
-    expect(maxSpoolBytes).toBeGreaterThan(0);
+    expect(load.reconnects).toBe(0);
+    expect(load.maxSpoolBytes).toBeGreaterThan(0);
     expect(finalHealth).toMatchObject({ link: 'ready', spoolBytes: 0, recordingSaturated: false });
     process.stdout.write(
       `soak: ${succeeded.size + failed.size} statements, ${succeeded.size} ran, ${failed.size} refused, ` +
-        `${completions.rows.length} completions stored, max spool ${maxSpoolBytes} bytes\n`,
+        `${completions.rows.length} completions stored, max spool ${load.maxSpoolBytes} bytes\n`,
     );
-    await agent.stop('SIGTERM');
+    expect(await agent.stop('SIGTERM')).toBe(0);
   }, 300_000);
+
+  it('a full spool refuses statements with 53400 and a clear message, and recovers once the control plane acknowledges again', async () => {
+    const { agent, port, adminPort } = await agentFor('spool-agent', 'spool-db', cpA.grpcPort, {
+      SLUICE_AGENT_SPOOL_MAX_BYTES: '4096',
+      SLUICE_AGENT_RECORDING_MEMORY_EVENTS: '3',
+    });
+    const client = await connect(port, await devToken(cpA, 'demo-agent'), 'spool-full');
+    await recordingDrained(adminPort);
+
+    // The link stays up, but the control plane cannot store (so does not acknowledge) any event.
+    const locker = new pg.Client({ connectionString: controlDb.url });
+    await locker.connect();
+    await locker.query('BEGIN');
+    await locker.query('LOCK TABLE session_events IN ACCESS EXCLUSIVE MODE');
+    let refusal: pg.DatabaseError | undefined;
+    let refusedId = 0;
+    try {
+      // Each statement records three events: a few fill the memory queue (3) and the spool (4 KiB).
+      for (let id = 1; id <= 100 && !refusal; id++) {
+        refusal = await client.query(`INSERT INTO spool_rows VALUES (${id})`).then(
+          () => undefined,
+          (error: unknown) => error as pg.DatabaseError,
+        );
+        refusedId = id;
+      }
+      expect(refusal?.code).toBe('53400');
+      expect(refusal?.message).toMatch(/recording/);
+      expect(refusal?.message).toMatch(/refusing rather than running unrecorded/);
+      expect(refusedId).toBeGreaterThan(1);
+      // Nothing of the refused statement ran; what ran before it did.
+      expect((await targetSql.query('SELECT id FROM spool_rows ORDER BY id')).rows.map((r: { id: number }) => r.id)).toEqual(
+        Array.from({ length: refusedId - 1 }, (_, i) => i + 1),
+      );
+      const health = await agentHealth(adminPort);
+      expect(health).toMatchObject({ link: 'ready', recordingSaturated: true, status: 'degraded' });
+      expect(health.spoolBytes).toBeGreaterThan(0);
+      expect(health.spoolBytes).toBeLessThanOrEqual(4096);
+      expect((await fetch(`http://127.0.0.1:${adminPort}/readyz`)).status).toBe(503);
+      // Still refused while nothing is acknowledged: fail closed, no event dropped to make room.
+      expect(await sqlStateOf(client.query(`INSERT INTO spool_rows VALUES (1000)`))).toBe('53400');
+    } finally {
+      await locker.query('COMMIT');
+      await locker.end();
+    }
+
+    // Space returns: the same session runs statements again, and every event reached the database.
+    await waitFor(async () => ((await agentHealth(adminPort)).recordingSaturated ? undefined : true), 60_000, 'the spool to drain');
+    expect((await client.query(`INSERT INTO spool_rows VALUES (2000) RETURNING id`)).rows).toEqual([{ id: 2000 }]);
+    await client.end();
+    await waitFor(async () => ((await agentHealth(adminPort)).sessions === 0 ? true : undefined), 30_000, 'the session to close');
+    await recordingDrained(adminPort);
+    expect((await fetch(`http://127.0.0.1:${adminPort}/readyz`)).status).toBe(200);
+    const events = await controlSql.query<{ seq: string; kind: string; payload: Record<string, unknown> }>(
+      `SELECT seq, kind, payload FROM session_events
+          WHERE session_id = (SELECT id FROM sessions WHERE client_application = 'spool-full') ORDER BY seq`,
+    );
+    expect(events.rows.map((e) => Number(e.seq))).toEqual(Array.from({ length: events.rows.length }, (_, i) => i + 1));
+    expect(events.rows.at(-1)?.kind).toBe('session.closed');
+    const refusedDecisions = events.rows.filter((e) => e.kind === 'command.decided' && e.payload.effect === 'refused');
+    expect(refusedDecisions.length).toBeGreaterThanOrEqual(2);
+    expect(String(refusedDecisions[0]?.payload.reason)).toMatch(/recording queue is full/);
+    await agent.stop('SIGTERM');
+  }, 180_000);
+
+  it('a revocation made on replica B ends sessions held by a real agent connected to replica A within one second', async () => {
+    cpB = await startControlPlane({
+      ...controlPlaneEnv(),
+      SLUICE_LOG_LEVEL: 'info',
+      SLUICE_STATE_DIR: cpA.env.SLUICE_STATE_DIR!,
+      SLUICE_PUBLIC_URL: cpA.httpUrl,
+    });
+    const { agent, port } = await agentFor('revoke-agent', 'revoke-db', cpA.grpcPort);
+    const token = await devToken(cpA, 'demo-approver');
+    const nodeClient = await connect(port, token, 'revoke-node');
+    let nodeEndedAt = 0;
+    let nodeError = '';
+    nodeClient.on('error', (error) => (nodeError ||= error.message));
+    nodeClient.once('end', () => (nodeEndedAt = Date.now()));
+    const psql = startCommand('psql', ['-X', '-v', 'ON_ERROR_STOP=1', '-c', 'SELECT pg_sleep(60)', agentConninfo(port, target.name)], {
+      env: { PGPASSWORD: token, PGAPPNAME: 'revoke-psql' },
+      timeoutMs: 60_000,
+    });
+    let psqlEndedAt = 0;
+    const psqlDone = psql.result.then((r) => {
+      psqlEndedAt = Date.now();
+      return r;
+    });
+    const principalId = await waitFor(async () => {
+      const rows = await controlSql.query<{ principal_id: string }>(
+        `SELECT principal_id FROM sessions WHERE client_application IN ('revoke-node', 'revoke-psql') AND closed_at IS NULL`,
+      );
+      return rows.rows.length === 2 ? rows.rows[0]?.principal_id : undefined;
+    }, 30_000);
+    await waitFor(async () => {
+      const rows = await targetSql.query(`SELECT 1 FROM pg_stat_activity WHERE query = 'SELECT pg_sleep(60)' AND state = 'active'`);
+      return rows.rows.length > 0 ? true : undefined;
+    }, 30_000);
+
+    const revoke = await fetch(`${cpB.httpUrl}/api/v1/principals/${encodeURIComponent(principalId)}/revoke`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ reason: 'reliability test: revoked on replica B' }),
+    });
+    expect(revoke.status).toBe(200);
+    const revokedAt = Date.now();
+    const psqlResult = await psqlDone;
+    await waitFor(() => (nodeEndedAt > 0 ? true : undefined), 5_000, 'the node-postgres client to be disconnected');
+    expect(psqlEndedAt - revokedAt).toBeLessThan(1_000);
+    expect(nodeEndedAt - revokedAt).toBeLessThan(1_000);
+    expect(psqlResult.code).not.toBe(0);
+    expect(psqlResult.stderr).toMatch(/revoked/);
+    expect(nodeError).toMatch(/revoked/);
+    // New sessions of the principal are refused, through either replica.
+    await expect(connect(port, token, 'revoke-again')).rejects.toThrow(/revoked/);
+    const unrevoke = await fetch(`${cpB.httpUrl}/api/v1/principals/${encodeURIComponent(principalId)}/unrevoke`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${adminToken}` },
+    });
+    expect(unrevoke.status).toBe(200);
+    await agent.stop('SIGTERM');
+  }, 180_000);
+
+  it('graceful drain: on SIGTERM a running statement finishes, idle sessions end, new connections are refused, events are stored, exit 0', async () => {
+    const { agent, port, adminPort, stateDir } = await agentFor('drain-agent', 'drain-db', cpA.grpcPort, {
+      SLUICE_AGENT_DRAIN_TIMEOUT_MS: '30000',
+    });
+    const token = await devToken(cpA, 'demo-agent');
+    const busy = await connect(port, token, 'drain-busy');
+    const idle = await connect(port, token, 'drain-idle');
+    let idleError = '';
+    idle.on('error', (error) => (idleError ||= error.message));
+    const running = busy.query('SELECT pg_sleep(3) AS slept, 42 AS answer');
+    await waitFor(async () => {
+      const rows = await targetSql.query(`SELECT 1 FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep(3)%' AND state = 'active'`);
+      return rows.rows.length > 0 ? true : undefined;
+    }, 30_000);
+
+    agent.child.kill('SIGTERM');
+    await waitFor(async () => ((await agentHealth(adminPort)).draining ? true : undefined), 10_000, 'the agent to drain');
+    expect((await fetch(`http://127.0.0.1:${adminPort}/readyz`)).status).toBe(503);
+    // No new connections while draining.
+    await expect(connect(port, token, 'drain-late')).rejects.toThrow(/ECONNREFUSED/);
+    expect((await running).rows).toEqual([{ slept: '', answer: 42 }]);
+    expect(await agent.exited).toBe(0);
+    expect(idleError).toMatch(/shutting down/);
+
+    const completed = await controlSql.query<{ kind: string; payload: Record<string, unknown> }>(
+      `SELECT e.kind, e.payload FROM session_events e JOIN sessions s ON s.id = e.session_id
+          WHERE s.client_application = 'drain-busy' AND e.kind IN ('command.completed', 'session.closed') ORDER BY e.seq`,
+    );
+    expect(completed.rows).toMatchObject([
+      { kind: 'command.completed', payload: { text: 'SELECT pg_sleep(3) AS slept, 42 AS answer', tag: 'SELECT 1' } },
+      { kind: 'session.closed', payload: { reason: 'agent_shutdown' } },
+    ]);
+    const spoolFile = join(stateDir, 'spool', 'events.jsonl');
+    expect(existsSync(spoolFile) ? readFileSync(spoolFile, 'utf8') : '').toBe('');
+  }, 180_000);
+
+  it('graceful drain with the control plane not acknowledging: undelivered events stay in the spool and the next start delivers them', async () => {
+    const first = await agentFor('drain-spool-agent', 'drain-spool-db', cpA.grpcPort, { SLUICE_AGENT_DRAIN_TIMEOUT_MS: '2000' });
+    const client = await connect(first.port, await devToken(cpA, 'demo-agent'), 'drain-spool');
+    await client.query('SELECT 1 AS warm');
+    await recordingDrained(first.adminPort);
+    const locker = new pg.Client({ connectionString: controlDb.url });
+    await locker.connect();
+    await locker.query('BEGIN');
+    await locker.query('LOCK TABLE session_events IN ACCESS EXCLUSIVE MODE');
+    const spoolFile = join(first.stateDir, 'spool', 'events.jsonl');
+    try {
+      expect((await client.query(`SELECT 'kept for later' AS note`)).rows).toEqual([{ note: 'kept for later' }]);
+      expect(await first.agent.stop('SIGTERM', 30_000)).toBe(0);
+      const spooled = readFileSync(spoolFile, 'utf8')
+        .split('\n')
+        .filter((l) => l !== '')
+        .map((l) => JSON.parse(l) as { kind: string; payloadJson: string });
+      expect(spooled.map((e) => e.kind)).toEqual(expect.arrayContaining(['command.received', 'command.completed', 'session.closed']));
+      expect(first.agent.logs().some((l) => l.msg === 'unacknowledged recording events kept in the spool for the next start')).toBe(true);
+    } finally {
+      await locker.query('COMMIT');
+      await locker.end();
+    }
+    // The next start (same agent id and state directory) replays the spool; nothing is stored twice.
+    const second = await agentFor('drain-spool-agent', 'drain-spool-db', cpA.grpcPort, { SLUICE_AGENT_STATE_DIR: first.stateDir });
+    await recordingDrained(second.adminPort);
+    const events = await controlSql.query<{ seq: string; kind: string; payload: Record<string, unknown> }>(
+      `SELECT seq, kind, payload FROM session_events WHERE session_id = (SELECT id FROM sessions WHERE client_application = 'drain-spool') ORDER BY seq`,
+    );
+    expect(events.rows.map((e) => Number(e.seq))).toEqual(Array.from({ length: events.rows.length }, (_, i) => i + 1));
+    expect(events.rows.filter((e) => e.kind === 'command.completed').map((e) => e.payload.text)).toEqual([
+      'SELECT 1 AS warm',
+      "SELECT 'kept for later' AS note",
+    ]);
+    expect(events.rows.at(-1)).toMatchObject({ kind: 'session.closed', payload: { reason: 'agent_shutdown' } });
+    expect(readFileSync(spoolFile, 'utf8')).toBe('');
+    await second.agent.stop('SIGTERM');
+  }, 180_000);
 });

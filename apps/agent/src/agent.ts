@@ -95,6 +95,7 @@ export class Agent {
         this.decisions,
         () => this.link.state,
         () => this.recorder.saturated,
+        this.approvals,
       ),
       recorder: this.recorder,
       sessions: this.sessions,
@@ -138,11 +139,15 @@ export class Agent {
   async stop(): Promise<void> {
     this.draining = true;
     const deadline = Date.now() + this.config.drainTimeoutMs;
-    for (const listener of this.listeners) await listener.stop();
+    // Stop accepting now, but do not wait here: a listener's stop() settles only once its last
+    // client connection is gone, and an idle (pooled) client never leaves by itself — waiting would
+    // hang the drain until the orchestrator's SIGKILL, losing the events still in memory.
+    const listenersClosed = this.listeners.map((listener) => listener.stop());
     while (this.sessions.busy > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     this.sessions.terminateAll('the Sluice agent is shutting down');
     await this.recorder.drain(Math.max(1_000, deadline - Date.now()));
     for (const listener of this.listeners) listener.destroyAll();
+    await Promise.all(listenersClosed);
     this.recorder.stop();
     await this.admin?.stop();
     await this.link.stop();

@@ -1,4 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
+import { ApprovalWaiters } from '../decisions/approval-waiters.js';
 import { DecisionCache } from '../decisions/decision-cache.js';
 import type { LinkState } from '../link/control-plane-link.js';
 import type { ControlPlaneClient } from '../link/control-plane-client.js';
@@ -36,7 +37,7 @@ function decision(effect: AgentDecision['effect'], cacheable = true): AgentDecis
   };
 }
 
-function gate(decide: () => Promise<AgentDecision>, state: LinkState = 'ready', saturated = false) {
+function gate(decide: () => Promise<AgentDecision>, state: LinkState = 'ready', saturated = false, approvals = new ApprovalWaiters()) {
   const decideMock = vi.fn(decide);
   const controlPlane = { decide: decideMock } as unknown as ControlPlaneClient;
   return {
@@ -45,10 +46,60 @@ function gate(decide: () => Promise<AgentDecision>, state: LinkState = 'ready', 
       new DecisionCache(),
       () => state,
       () => saturated,
+      approvals,
     ),
     decide: decideMock,
   };
 }
+
+const recordingSession = (events: string[]) =>
+  ({ ...session, recorder: { record: (kind: string) => events.push(kind) } }) as unknown as RequestSession;
+
+describe('RequestGate holds reviews', () => {
+  const review = (): AgentDecision => ({ ...decision('review', false), reviewDeadline: new Date(Date.now() + 5_000) });
+
+  it('forwards after approval, asking the control plane again (which consumes the approval)', async () => {
+    const approvals = new ApprovalWaiters();
+    const answers = [review(), decision('allow', false)];
+    const { gate: g, decide } = gate(() => Promise.resolve(answers.shift()!), 'ready', false, approvals);
+    const events: string[] = [];
+    const pending = g.decideWithHold(recordingSession(events), facts, new AbortController().signal);
+    await vi.waitFor(() => expect(approvals.size).toBe(1));
+    approvals.resolved('apr-1', { outcome: 'approved', by: 'alice', comment: 'ok' });
+    const verdict = await pending;
+    expect(verdict.kind).toBe('forward');
+    expect(decide).toHaveBeenCalledTimes(2);
+    expect(events).toEqual(['approval.requested', 'approval.resolved']);
+  });
+
+  it('refuses with the approver comment on denial, and names a timeout', async () => {
+    const approvals = new ApprovalWaiters();
+    const { gate: g } = gate(() => Promise.resolve(review()), 'ready', false, approvals);
+    const denied = g.decideWithHold(recordingSession([]), facts, new AbortController().signal);
+    await vi.waitFor(() => expect(approvals.size).toBe(1));
+    approvals.resolved('apr-1', { outcome: 'denied', by: 'bob', comment: 'not on prod' });
+    const verdict = await denied;
+    expect(verdict.kind === 'deny' && refusalMessage(verdict)).toBe('approval apr-1 denied: not on prod');
+
+    const quick = gate(
+      () => Promise.resolve({ ...review(), reviewDeadline: new Date(Date.now() + 20) }),
+      'ready',
+      false,
+      new ApprovalWaiters(),
+    );
+    const timedOut = await quick.gate.decideWithHold(recordingSession([]), facts, new AbortController().signal);
+    expect(timedOut.kind === 'deny' && refusalMessage(timedOut)).toMatch(/timed out/);
+  });
+
+  it('gives up when the client goes away, without forwarding', async () => {
+    const { gate: g } = gate(() => Promise.resolve(review()));
+    const controller = new AbortController();
+    const pending = g.decideWithHold(recordingSession([]), facts, controller.signal);
+    controller.abort();
+    const verdict = await pending;
+    expect(verdict.kind).toBe('deny');
+  });
+});
 
 describe('RequestGate', () => {
   it('forwards allow and mask, refuses deny and review (naming the approval)', async () => {

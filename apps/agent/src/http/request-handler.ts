@@ -129,7 +129,9 @@ export class RequestHandler<C> {
     try {
       const { facts, context } = classified;
       session.recorder.record('command.received', { text: facts.text, ...classified.received, classes: facts.classes });
-      const verdict = await this.services.gate.decide(session, facts);
+      const clientGone = new AbortController();
+      res.once('close', () => clientGone.abort());
+      const verdict = await this.services.gate.decideWithHold(session, facts, AbortSignal.any([clientGone.signal, scope.signal]));
       session.recorder.record('command.decided', decidedEvent(verdict));
       if (scope.signal.aborted) {
         this.refuse(res, session, facts.text, startedAt, 403, 'Forbidden', (scope.signal.reason as Error).message);
@@ -204,10 +206,7 @@ export class RequestHandler<C> {
     return compiled;
   }
 
-  /**
-   * Deny, review, or nothing decidable. A review is refused for now, naming the approval: this is
-   * where a hold (wait for the approval, then forward) goes once approvals reach the agent.
-   */
+  /** Deny (including a denied or expired review), or nothing decidable. */
   private refuseVerdict(
     res: ServerResponse,
     session: RequestSession,

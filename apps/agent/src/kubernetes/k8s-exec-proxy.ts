@@ -118,7 +118,10 @@ export class ExecProxy {
         classes: classified.facts.classes,
         upgrade,
       });
-      const verdict = await this.options.gate.decide(session, classified.facts);
+      // A held exec waits for its approver before the WebSocket is accepted.
+      const clientGone = new AbortController();
+      socket.once('close', () => clientGone.abort());
+      const verdict = await this.options.gate.decideWithHold(session, classified.facts, AbortSignal.any([clientGone.signal, scope.signal]));
       session.recorder.record('command.decided', decidedEvent(verdict));
       const refuse = (status: number, reason: string, message: string, details?: Parameters<typeof writeStatusToSocket>[4]): void => {
         writeStatusToSocket(socket, status, reason, message, details);

@@ -123,7 +123,7 @@ export class EventSpool {
 function parseEvent(line: string): SessionEvent | undefined {
   try {
     const event = JSON.parse(line) as unknown;
-    return typeof event === 'object' && event !== null && !Array.isArray(event) ? (event as SessionEvent) : undefined;
+    return typeof event === 'object' && event !== null && !Array.isArray(event) ? event : undefined;
   } catch {
     return undefined;
   }

@@ -182,7 +182,10 @@ export class Recorder {
       const unreadable = spool.unreadableLines;
       for (const event of spool.read(room)) this.keep(event, true);
       if (spool.unreadableLines > unreadable) {
-        this.logger.error({ spool: spool.path, lines: spool.unreadableLines - unreadable }, 'unreadable lines in the recording spool skipped');
+        this.logger.error(
+          { spool: spool.path, lines: spool.unreadableLines - unreadable },
+          'unreadable lines in the recording spool skipped',
+        );
       }
       this.flush();
     }
