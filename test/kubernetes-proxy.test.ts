@@ -349,10 +349,10 @@ connections:
    * one exec request for one command (each is reviewed), so resolving only the first is not enough.
    */
   async function resolveExecUntilDone(running: Promise<unknown>, action: 'approve' | 'deny', comment: string): Promise<number> {
-    let done = false;
-    void running.finally(() => (done = true));
+    const state = { done: false };
+    void running.finally(() => (state.done = true));
     const resolved = new Set<string>();
-    while (!done) {
+    while (!state.done) {
       const list = await getJson<{ id: string; classes: string[] }[]>(`${cp.httpUrl}/api/v1/approvals?status=pending`, tokens.operator);
       for (const pending of list.filter((a) => a.classes.includes('k8s.pods.exec') && !resolved.has(a.id))) {
         const res = await fetch(`${cp.httpUrl}/api/v1/approvals/${pending.id}/${action}`, {

@@ -762,6 +762,39 @@ describe('PostgreSQL through the agent', () => {
       // Parameters are not recorded.
       expect(JSON.stringify(events)).not.toContain(agentToken);
     });
+
+    it('records result previews as the client saw them: masked, bounded, and scrubbed when not masked', async () => {
+      const agentClient = await connect(agentToken, { applicationName: 'preview-agent' });
+      await agentClient.query('SELECT id, email, card_number, ssn FROM customers ORDER BY id');
+      await agentClient.end();
+      const adminClient = await connect(adminToken, { applicationName: 'preview-admin' });
+      await adminClient.query('SELECT id, email FROM customers ORDER BY id');
+      await adminClient.end();
+
+      const previewOf = async (application: string) => {
+        const session = await waitFor(async () => {
+          const sessions = await getJson<SessionJson[]>(`${main.controlPlane.httpUrl}/api/v1/sessions`, adminToken);
+          return sessions.find((s) => s.clientApplication === application && s.closedAt !== null);
+        });
+        const events = await waitFor(async () => {
+          const list = await getJson<EventJson[]>(`${main.controlPlane.httpUrl}/api/v1/sessions/${session.id}/events`, adminToken);
+          return list.some((e) => e.kind === 'session.closed') ? list : undefined;
+        });
+        return events.find((e) => e.kind === 'command.result-preview')?.payload as { columns: string[]; rows: (string | null)[][] };
+      };
+      const agentPreview = await previewOf('preview-agent');
+      expect(agentPreview.columns).toEqual(['id', 'email', 'card_number', 'ssn']);
+      expect(agentPreview.rows.length).toBeGreaterThan(0);
+      expect(agentPreview.rows.length).toBeLessThanOrEqual(5);
+      for (const customer of CUSTOMERS) {
+        expect(JSON.stringify(agentPreview)).not.toContain(customer.email);
+        expect(JSON.stringify(agentPreview)).not.toContain(customer.card_number);
+      }
+      // An admin's unmasked result is still scrubbed of recognisable PII in the recording.
+      const adminPreview = await previewOf('preview-admin');
+      expect(adminPreview.rows[0]?.[0]).toBe('1');
+      expect(JSON.stringify(adminPreview)).not.toContain(CUSTOMERS[0]!.email);
+    });
   });
 
   describe('pgbench', () => {

@@ -34,7 +34,7 @@ const SOAK_PHASE_MS = 7_000;
 /** How long the control plane stays dead each time. */
 const OUTAGE_MS = 2_000;
 /** A small in-memory queue (the default is 10,000), so that an outage of a few seconds really goes through the spool. */
-const SOAK_MEMORY_EVENTS = 1_000;
+const SOAK_MEMORY_EVENTS = 300;
 /** After a refused statement a client waits this long (a real client would back off too). */
 const RETRY_PAUSE_MS = 250;
 

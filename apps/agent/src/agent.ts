@@ -85,6 +85,7 @@ export class Agent {
       cancels: new CancelRegistry(),
       hashKey: await this.maskKey(),
       approvals: this.approvals,
+      preview: { rows: this.config.previewRows, bytes: 4_096 },
       logger: this.logger.child({ component: 'postgres' }),
       maxStatementBytes: this.config.maxStatementBytes,
     };

@@ -246,6 +246,7 @@ export const agentEnvSchema = z.object({
   /** host:port of the admin endpoints (/healthz, /readyz, /metrics), or "off". */
   SLUICE_AGENT_ADMIN_LISTEN: z.union([z.literal('off'), hostPort]).default('127.0.0.1:9464'),
   SLUICE_AGENT_DRAIN_TIMEOUT_MS: z.coerce.number().int().min(0).max(600_000).default(15_000),
+  SLUICE_RESULT_PREVIEW_ROWS: z.coerce.number().int().min(0).max(100).default(5),
   SLUICE_AGENT_SPOOL_MAX_BYTES: z.coerce
     .number()
     .int()

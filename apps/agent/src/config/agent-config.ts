@@ -46,6 +46,8 @@ export interface AgentConfig {
   readonly adminListen: string | undefined;
   /** On SIGTERM, how long running statements may finish and events flush before the agent exits. */
   readonly drainTimeoutMs: number;
+  /** Rows of each PostgreSQL result kept (as the client saw them) in the recording; 0 disables. */
+  readonly previewRows: number;
 }
 
 export class AgentConfigError extends Error {
@@ -138,6 +140,7 @@ export function loadAgentConfig(rawEnv: NodeJS.ProcessEnv): AgentConfig {
     recordingMemoryEvents: e.SLUICE_AGENT_RECORDING_MEMORY_EVENTS,
     adminListen: e.SLUICE_AGENT_ADMIN_LISTEN === 'off' ? undefined : e.SLUICE_AGENT_ADMIN_LISTEN,
     drainTimeoutMs: e.SLUICE_AGENT_DRAIN_TIMEOUT_MS,
+    previewRows: e.SLUICE_RESULT_PREVIEW_ROWS,
   });
 }
 

@@ -53,7 +53,9 @@ function gate(decide: () => Promise<AgentDecision>, state: LinkState = 'ready', 
 }
 
 const recordingSession = (events: string[]) =>
-  ({ ...session, recorder: { record: (kind: string) => events.push(kind) } }) as unknown as RequestSession;
+  Object.assign(Object.create(null) as object, session, {
+    recorder: { record: (kind: string) => events.push(kind) },
+  }) as unknown as RequestSession;
 
 describe('RequestGate holds reviews', () => {
   const review = (): AgentDecision => ({ ...decision('review', false), reviewDeadline: new Date(Date.now() + 5_000) });

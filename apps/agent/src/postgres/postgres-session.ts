@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { isIP, type Socket } from 'node:net';
 import { TLSSocket, type SecureContext } from 'node:tls';
-import type { ColumnRef } from '@sluice/masking';
+import type { ColumnRef, MaskMatcher } from '@sluice/masking';
 import {
   BackendMessageCode,
   DecodeError,
@@ -40,6 +40,7 @@ import {
   type StatementInfo,
 } from './response-tracker.js';
 import { ResultMasker, compileMask, type CompiledMask } from './result-masker.js';
+import { ResultPreview, previewScrubber, type PreviewLimits } from './result-preview.js';
 import { SqlSessionFacts } from './sql-facts.js';
 import type { StatementGate, GateVerdict } from './statement-gate.js';
 
@@ -61,6 +62,8 @@ export interface PostgresSessionServices {
   readonly catalog: CatalogResolver;
   readonly hashKey: Uint8Array;
   readonly approvals: ApprovalWaiters;
+  /** Rows of each result recorded for replay (0: none). */
+  readonly preview: PreviewLimits;
   readonly logger: Logger;
 }
 
@@ -113,6 +116,9 @@ export class PostgresSession implements LiveSession {
   private readonly portals = new Map<string, PortalInfo>();
   /** Masker of the result set being streamed; undefined = forward DataRows untouched. */
   private currentMasker: ResultMasker | undefined;
+  /** The first rows of the result set being streamed, as sent, for the recording. */
+  private currentPreview: ResultPreview | undefined;
+  private scrubber: MaskMatcher | undefined;
   /** The latest mask decided for this session: asynchronous NotificationResponses are scanned with it. */
   private sessionMask: CompiledMask | undefined;
   private readonly poisonNonce = randomBytes(8).toString('hex');
@@ -805,7 +811,11 @@ export class PostgresSession implements LiveSession {
           if (head.portal.statement.mask && !this.currentMasker)
             this.currentMasker = this.executeMasker(head.portal, head.portal.statement.mask);
         }
-        return this.currentMasker ? this.currentMasker.rewrite(frame) : frame.raw;
+        {
+          const sent = this.currentMasker ? this.currentMasker.rewrite(frame) : frame.raw;
+          this.currentPreview?.add(sent);
+          return sent;
+        }
       case BackendMessageCode.RowDescription:
         return this.onRowDescription(frame, head);
       case BackendMessageCode.NoData:
@@ -860,7 +870,14 @@ export class PostgresSession implements LiveSession {
     }
     const mask = head?.kind === 'query' ? head.mask : head?.kind === 'execute' ? head.portal.statement.mask : undefined;
     this.currentMasker = mask ? this.maskerFor(message.columns, mask) : undefined;
+    this.currentPreview = this.previewFor(message.columns, mask !== undefined);
     return frame.raw;
+  }
+
+  private previewFor(columns: readonly ColumnDescription[], masked: boolean): ResultPreview | undefined {
+    const limits = this.services.preview;
+    if (limits.rows <= 0) return undefined;
+    return new ResultPreview(columns, limits, masked ? undefined : (this.scrubber ??= previewScrubber(this.services.hashKey)));
   }
 
   private storeColumns(describe: Extract<Expectation, { kind: 'describe' }>, columns: readonly ColumnDescription[]): void {
@@ -922,6 +939,12 @@ export class PostgresSession implements LiveSession {
 
   private onCommandComplete(frame: BackendFrame, head: Expectation | undefined): void {
     this.currentMasker = undefined;
+    const preview = this.currentPreview;
+    this.currentPreview = undefined;
+    if (preview && !preview.isEmpty) {
+      const text = head?.kind === 'query' ? head.commands[head.completed]?.text : head?.kind === 'execute' ? head.command.text : undefined;
+      this.opened?.recorder.record('command.result-preview', preview.toEvent(text ?? ''));
+    }
     const tag =
       frame.type === BackendMessageCode.CommandComplete
         ? readTag(frame)
@@ -941,6 +964,7 @@ export class PostgresSession implements LiveSession {
   private onErrorResponse(frame: BackendFrame, head: Expectation | undefined): Buffer | undefined {
     const message = decodeBackendMessage(frame) as ErrorResponseMessage;
     this.currentMasker = undefined;
+    this.currentPreview = undefined;
     const refusal = this.tracker.pendingRefusals().find((r) => message.message.includes(r.token));
     let out = frame.raw;
     if (refusal) out = errorFrame(refusal.error);
