@@ -31,9 +31,10 @@ const DEV_SECRET = `bench-${randomBytes(8).toString('hex')}`;
 
 const HELP = `usage: pnpm bench:soak [-- options]   (or: node scripts/bench-soak.mjs [options])
 
-  --duration <s>        load time, outages included                          (default 120)
+  --duration <s>        load time with the control plane up, split into kills + 1 equal phases;
+                        each outage (kill, --outage, restart, agent redial) comes on top   (default 120)
   --clients <n>         concurrent node-postgres clients                     (default 20)
-  --kills <n>           control-plane SIGKILL + restart cycles, evenly spread (default 3)
+  --kills <n>           control-plane SIGKILL + restart cycles               (default 3)
   --outage <s>          how long the control plane stays dead each time      (default 3)
   --retry-pause <ms>    a client's pause after a refused statement           (default 250)
   --memory-events <n>   SLUICE_AGENT_RECORDING_MEMORY_EVENTS of the agent    (default: the agent's, 10000)
@@ -231,6 +232,12 @@ async function recordingQueue(adminPort) {
   return line ? Number(line.split(' ')[1]) : Number.NaN;
 }
 
+/** Sleeps `ms`, or less when interrupted. */
+async function pause(ms) {
+  const end = Date.now() + ms;
+  while (!interrupted && Date.now() < end) await sleep(Math.min(250, end - Date.now()));
+}
+
 async function until(probe, timeoutMs, what) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -242,6 +249,15 @@ async function until(probe, timeoutMs, what) {
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await sleep(100);
   }
+}
+
+// Ctrl-C still stops the processes and drops the databases (the finally below).
+let interrupted = false;
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.once(signal, () => {
+    interrupted = true;
+    log(`\n${signal}: stopping the load, then cleaning up`);
+  });
 }
 
 const suffix = randomBytes(4).toString('hex');
@@ -357,7 +373,7 @@ try {
   const first = await Promise.all(Array.from({ length: CLIENTS }, (_, c) => connect(c)));
   const workers = first.map(async (initial, c) => {
     let client = initial;
-    for (let i = 0; !stop; i++) {
+    for (let i = 0; !stop && !interrupted; i++) {
       const id = `c${c}-${i}`;
       try {
         await client.query(`INSERT INTO soak_rows (id, client) VALUES ('${id}', ${c})`);
@@ -375,7 +391,7 @@ try {
     }
   });
   const watcher = (async () => {
-    while (!stop) {
+    while (!stop && !interrupted) {
       try {
         maxSpoolBytes = Math.max(maxSpoolBytes, (await agentHealth(adminPort)).spoolBytes);
         maxQueue = Math.max(maxQueue, await recordingQueue(adminPort));
@@ -388,12 +404,12 @@ try {
   const progress = (what) =>
     log(`${at()}  ${what.padEnd(34)} ${String(succeeded.size).padStart(7)} ran  ${String(failed.size).padStart(7)} refused`);
 
-  const loadStarted = Date.now();
+  const phaseMs = DURATION_MS / (KILLS + 1);
   const redialMs = [];
   progress('load started');
-  for (let k = 1; k <= KILLS; k++) {
-    const killAt = loadStarted + (DURATION_MS * k) / (KILLS + 1);
-    await sleep(Math.max(0, killAt - Date.now()));
+  for (let k = 1; k <= KILLS && !interrupted; k++) {
+    await pause(phaseMs);
+    if (interrupted) break;
     progress(`SIGKILL control plane (${k}/${KILLS})`);
     await cp.stop('SIGKILL');
     await sleep(OUTAGE_MS);
@@ -406,11 +422,12 @@ try {
     redialMs.push(Date.now() - t);
     progress(`agent redialled (${((Date.now() - t) / 1000).toFixed(1)} s later)`);
   }
-  await sleep(Math.max(0, loadStarted + DURATION_MS - Date.now()));
+  await pause(phaseMs);
   stop = true;
   await Promise.all(workers);
   await watcher;
   progress('load stopped');
+  if (interrupted) throw new Error('interrupted');
   await Promise.all(clients.map((c) => c.end().catch(() => undefined)));
   t = Date.now();
   let last = {};

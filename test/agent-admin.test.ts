@@ -175,6 +175,21 @@ describe('agent and control-plane health and metrics', () => {
     expect(sample(await agentMetrics(), 'sluice_agent_link_up')).toBe(0);
     // Even a statement whose decision is cached is refused without the link (revocations could not reach us).
     expect(await sqlStateOf(client.query('SELECT id FROM keepers ORDER BY id'))).toBe('08006');
+    // New sessions are refused too: nobody can verify the token.
+    const late = new pg.Client({
+      host: '127.0.0.1',
+      port,
+      database: target.name,
+      user: 'x',
+      password: token,
+      ssl: { rejectUnauthorized: false },
+    });
+    late.on('error', () => undefined);
+    const refusedOpen = (await late.connect().then(
+      () => undefined,
+      (error: unknown) => error,
+    )) as { code?: string; message?: string } | undefined;
+    expect(refusedOpen).toMatchObject({ code: '57P03', message: expect.stringMatching(/cannot reach its control plane/) as unknown });
     const refused = sample(await agentMetrics(), 'sluice_agent_statements_total', '{effect="refused"}') ?? 0;
     expect(refused - (sample(before, 'sluice_agent_statements_total', '{effect="refused"}') ?? 0)).toBe(1);
 

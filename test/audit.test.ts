@@ -8,7 +8,7 @@ import fc from 'fast-check';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { canonicalJson, sanitizePayload } from '../apps/control-plane/src/sessions/event-hash-chain.js';
-import { RecordingAgent, typicalSession } from './support/recording-agent.js';
+import { FakeAgent, typicalSession } from './support/fake-agent.js';
 import { CONTROL_PLANE_CLI, devToken, getJson, startControlPlane, type RunningControlPlane } from './support/system.js';
 
 interface Verification {
@@ -46,7 +46,7 @@ describe('audit', () => {
   let db: TestDatabase;
   let cp: RunningControlPlane;
   let sql: pg.Client;
-  let agent: RecordingAgent;
+  let agent: FakeAgent;
   const agentKey = execFileSync(process.execPath, [CONTROL_PLANE_CLI, 'agent-key', 'generate'], { encoding: 'utf8' }).trim();
   let adminToken = '';
   let agentToken = '';
@@ -78,7 +78,7 @@ describe('audit', () => {
     adminToken = await devToken(cp, 'demo-admin');
     agentToken = await devToken(cp, 'demo-agent');
     approverToken = await devToken(cp, 'demo-approver');
-    agent = new RecordingAgent(cp.grpcPort, agentKey, 'audit-agent', ['orders-db', 'billing-db']);
+    agent = new FakeAgent(cp.grpcPort, agentKey, 'audit-agent', ['orders-db', 'billing-db']);
     await agent.ready();
     sql = new pg.Client({ connectionString: db.url });
     await sql.connect();
@@ -117,7 +117,7 @@ describe('audit', () => {
 
     it('does not store or acknowledge events for a session that is not the agent’s', async () => {
       const { sessionId } = await agent.openSession('orders-db', agentToken);
-      const other = new RecordingAgent(cp.grpcPort, agentKey, 'other-agent', ['crm-db']);
+      const other = new FakeAgent(cp.grpcPort, agentKey, 'other-agent', ['crm-db']);
       try {
         await other.ready();
         other.send(sessionId, [{ seq: 1, kind: 'session.opened', payload: { forged: true } }]);

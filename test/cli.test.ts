@@ -7,7 +7,7 @@ import { join, resolve } from 'node:path';
 import { createTestDatabase, type TestDatabase } from '@sluice/testing';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RecordingAgent, typicalSession } from './support/recording-agent.js';
+import { FakeAgent, typicalSession } from './support/fake-agent.js';
 import { CONTROL_PLANE_CLI, DEV_ISSUER_SECRET, devToken, startControlPlane, type RunningControlPlane } from './support/system.js';
 
 const CLI = resolve(import.meta.dirname, '../apps/cli/dist/main.js');
@@ -34,7 +34,7 @@ function sluice(args: string[], env: Record<string, string>, input = ''): Promis
 describe('sluice CLI', () => {
   let db: TestDatabase;
   let cp: RunningControlPlane;
-  let agent: RecordingAgent;
+  let agent: FakeAgent;
   let sessionId = '';
   let principalId = '';
   const agentKey = execFileSync(process.execPath, [CONTROL_PLANE_CLI, 'agent-key', 'generate'], { encoding: 'utf8' }).trim();
@@ -44,7 +44,7 @@ describe('sluice CLI', () => {
   beforeAll(async () => {
     db = await createTestDatabase();
     cp = await startControlPlane({ SLUICE_DATABASE_URL: db.url, SLUICE_BOOTSTRAP_AGENT_KEYS: agentKey });
-    agent = new RecordingAgent(cp.grpcPort, agentKey, 'cli-agent', ['orders-db']);
+    agent = new FakeAgent(cp.grpcPort, agentKey, 'cli-agent', ['orders-db']);
     await agent.ready();
     const opened = await agent.openSession('orders-db', await devToken(cp, 'demo-agent'));
     sessionId = opened.sessionId;

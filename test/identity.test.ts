@@ -2,16 +2,9 @@
 // opened over the agent link with the client's token, and revocation reaching agents within a second
 // — also when the revoking control plane is not the one the agent is connected to.
 import { execFileSync } from 'node:child_process';
-import { Metadata, credentials, type ClientDuplexStream } from '@grpc/grpc-js';
-import {
-  AGENT_KEY_METADATA,
-  loadAgentLinkPackage,
-  type AgentMessage,
-  type ControlMessage__Output,
-  type ControlResponse__Output,
-} from '@sluice/contract';
 import { createTestDatabase, waitFor, type TestDatabase } from '@sluice/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FakeAgent } from './support/fake-agent.js';
 import { CONTROL_PLANE_CLI, devToken, getJson, startControlPlane, type RunningControlPlane } from './support/system.js';
 
 interface PrincipalJson {
@@ -22,54 +15,6 @@ interface PrincipalJson {
   roles: string[];
   revokedAt: string | null;
   revokeReason: string | null;
-}
-
-/** A minimal agent speaking the real gRPC contract, to drive the link directly. */
-class FakeAgent {
-  readonly received: ControlMessage__Output[] = [];
-  private readonly client;
-  private readonly call: ClientDuplexStream<AgentMessage, ControlMessage__Output>;
-  private nextId = 0;
-
-  constructor(grpcPort: number, key: string, agentId: string, connections: string[]) {
-    const contract = loadAgentLinkPackage();
-    this.client = new contract.AgentLink(`127.0.0.1:${grpcPort}`, credentials.createInsecure());
-    const metadata = new Metadata();
-    metadata.set(AGENT_KEY_METADATA, `Bearer ${key}`);
-    this.call = this.client.connect(metadata);
-    this.call.on('data', (m: ControlMessage__Output) => this.received.push(m));
-    this.call.on('error', () => undefined);
-    this.call.write({
-      hello: {
-        agentId,
-        version: 'test',
-        segment: 'test',
-        connections: connections.map((name) => ({ name, protocol: 'postgres', listenAddress: '127.0.0.1:1', tags: { env: 'test' } })),
-      },
-    });
-  }
-
-  async ready(): Promise<void> {
-    await waitFor(() => (this.received.some((m) => m.body === 'helloAccepted') ? true : undefined));
-  }
-
-  async request(payload: Omit<AgentMessage['request'] & object, 'correlationId' | 'deadlineUnixMs'>): Promise<ControlResponse__Output> {
-    const correlationId = `r-${++this.nextId}`;
-    this.call.write({ request: { ...payload, correlationId, deadlineUnixMs: Date.now() + 10_000 } });
-    const answer = await waitFor(() => this.received.find((m) => m.response?.correlationId === correlationId), 10_000);
-    return answer.response!;
-  }
-
-  openSession(connection: string, token: string): Promise<ControlResponse__Output> {
-    return this.request({
-      openSession: { connection, token, clientAddress: '127.0.0.1:5555', clientApplication: 'vitest', clientUser: 'anyone' },
-    });
-  }
-
-  close(): void {
-    this.call.end();
-    this.client.close();
-  }
 }
 
 describe('identity', () => {
@@ -163,7 +108,7 @@ describe('identity', () => {
       const fake = new FakeAgent(cpA.grpcPort, agentKey, 'fake-agent-1', ['orders-db']);
       fakes.push(fake);
       await fake.ready();
-      const response = await fake.openSession('orders-db', agentToken);
+      const response = await fake.openSessionResponse('orders-db', agentToken);
       expect(response.result).toBe('sessionOpened');
       expect(response.sessionOpened?.sessionId).toMatch(/^[0-9a-f-]{36}$/);
       expect(response.sessionOpened?.principal).toMatchObject({ kind: 'workload', groups: ['ai-agents'], displayName: 'Demo AI agent' });
@@ -174,9 +119,9 @@ describe('identity', () => {
       const fake = new FakeAgent(cpA.grpcPort, agentKey, 'fake-agent-2', ['billing-db']);
       fakes.push(fake);
       await fake.ready();
-      const invalid = await fake.openSession('billing-db', 'eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.');
+      const invalid = await fake.openSessionResponse('billing-db', 'eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.');
       expect(invalid.sessionRefused).toMatchObject({ code: 'invalid_token' });
-      const elsewhere = await fake.openSession('orders-db', agentToken);
+      const elsewhere = await fake.openSessionResponse('orders-db', agentToken);
       expect(elsewhere.sessionRefused).toMatchObject({ code: 'unknown_connection' });
     });
 
@@ -184,7 +129,7 @@ describe('identity', () => {
       const fake = new FakeAgent(cpA.grpcPort, agentKey, 'fake-agent-3', ['crm-db']);
       fakes.push(fake);
       await fake.ready();
-      const opened = await fake.openSession('crm-db', agentToken);
+      const opened = await fake.openSessionResponse('crm-db', agentToken);
       const principalId = opened.sessionOpened!.principal!.id;
 
       const requestedAt = Date.now();
@@ -205,7 +150,7 @@ describe('identity', () => {
       expect(Date.now() - requestedAt).toBeLessThan(5_000);
       expect(push.push?.revokePrincipal?.reason).toBe('token leaked in a CI log');
 
-      expect((await fake.openSession('crm-db', agentToken)).sessionRefused).toMatchObject({ code: 'revoked' });
+      expect((await fake.openSessionResponse('crm-db', agentToken)).sessionRefused).toMatchObject({ code: 'revoked' });
       const principals = await getJson<PrincipalJson[]>(`${cpA.httpUrl}/api/v1/principals`, adminToken);
       expect(principals.find((p) => p.id === principalId)).toMatchObject({ revokeReason: 'token leaked in a CI log' });
 
@@ -219,7 +164,7 @@ describe('identity', () => {
         headers: { authorization: `Bearer ${adminToken}` },
       });
       expect(unrevoke.status).toBe(200);
-      expect((await fake.openSession('crm-db', agentToken)).result).toBe('sessionOpened');
+      expect((await fake.openSessionResponse('crm-db', agentToken)).result).toBe('sessionOpened');
     });
   });
 });

@@ -6,15 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Metadata, credentials, type ClientDuplexStream } from '@grpc/grpc-js';
-import {
-  AGENT_KEY_METADATA,
-  loadAgentLinkPackage,
-  type AgentMessage,
-  type ControlMessage__Output,
-  type ControlResponse__Output,
-  type Decision__Output,
-} from '@sluice/contract';
+import { FakeAgent } from './support/fake-agent.js';
 import { ManagedProcess, createTestDatabase, freePort, waitFor, type TestDatabase } from '@sluice/testing';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -65,77 +57,8 @@ interface ExplanationJson {
   notes: string[];
 }
 
-/** A minimal agent speaking the real gRPC contract (as in identity.test.ts). */
-class FakeAgent {
-  readonly received: ControlMessage__Output[] = [];
-  private readonly client;
-  private readonly call: ClientDuplexStream<AgentMessage, ControlMessage__Output>;
-  private nextId = 0;
-
-  constructor(grpcPort: number, key: string, agentId: string, connections: string[]) {
-    const contract = loadAgentLinkPackage();
-    this.client = new contract.AgentLink(`127.0.0.1:${grpcPort}`, credentials.createInsecure());
-    const metadata = new Metadata();
-    metadata.set(AGENT_KEY_METADATA, `Bearer ${key}`);
-    this.call = this.client.connect(metadata);
-    this.call.on('data', (m: ControlMessage__Output) => this.received.push(m));
-    this.call.on('error', () => undefined);
-    this.call.write({
-      hello: {
-        agentId,
-        version: 'test',
-        segment: 'test',
-        connections: connections.map((name) => ({ name, protocol: 'postgres', listenAddress: '127.0.0.1:1', tags: { env: 'test' } })),
-      },
-    });
-  }
-
-  async ready(): Promise<void> {
-    await waitFor(() => (this.received.some((m) => m.body === 'helloAccepted') ? true : undefined));
-  }
-
-  async request(payload: Omit<AgentMessage['request'] & object, 'correlationId' | 'deadlineUnixMs'>): Promise<ControlResponse__Output> {
-    const correlationId = `r-${++this.nextId}`;
-    this.call.write({ request: { ...payload, correlationId, deadlineUnixMs: Date.now() + 10_000 } });
-    const answer = await waitFor(() => this.received.find((m) => m.response?.correlationId === correlationId), 10_000);
-    return answer.response!;
-  }
-
-  openSession(connection: string, token: string): Promise<ControlResponse__Output> {
-    return this.request({
-      openSession: { connection, token, clientAddress: '127.0.0.1:5555', clientApplication: 'vitest', clientUser: 'anyone' },
-    });
-  }
-
-  /** Asks for a decision on `SELECT * FROM public.customers`, as an agent would after classifying it. */
-  async decideSelectCustomers(sessionId: string): Promise<Decision__Output> {
-    const response = await this.request({
-      decide: {
-        sessionId,
-        command: {
-          classes: ['sql.dml.select'],
-          tables: ['public.customers'],
-          tablesWritten: [],
-          functions: [],
-          hasWhere: '',
-          text: 'SELECT * FROM public.customers',
-          fingerprint: 'sha256:select-customers',
-        },
-      },
-    });
-    if (!response.decision) throw new Error(`no decision: ${JSON.stringify(response)}`);
-    return response.decision;
-  }
-
-  invalidations(policyVersion: string): ControlMessage__Output[] {
-    return this.received.filter((m) => m.push?.invalidateDecisions?.policyVersion === policyVersion);
-  }
-
-  close(): void {
-    this.call.end();
-    this.client.close();
-  }
-}
+/** `SELECT * FROM public.customers`, as an agent classifies it. */
+const SELECT_CUSTOMERS = { classes: ['sql.dml.select'], tables: ['public.customers'], text: 'SELECT * FROM public.customers' };
 
 const FILE_POLICY = `# Bootstrap policy (GitOps file)
 rules:
@@ -204,7 +127,7 @@ describe('policy', () => {
     // The agent is connected to replica B; policy changes are made on replica A.
     fake = new FakeAgent(cpB.grpcPort, agentKey, 'policy-fake-agent', ['orders-db']);
     await fake.ready();
-    const opened = await fake.openSession('orders-db', agentToken);
+    const opened = await fake.openSessionResponse('orders-db', agentToken);
     expect(opened.result).toBe('sessionOpened');
     sessionId = opened.sessionOpened!.sessionId;
     agentPrincipalId = opened.sessionOpened!.principal!.id;
@@ -223,7 +146,7 @@ describe('policy', () => {
     expect(active.document).toBe(FILE_POLICY);
     const versions = await getJson<PolicyVersionJson[]>(`${cpA.httpUrl}/api/v1/policy/versions`, adminToken);
     expect(versions.map((v) => v.version)).toEqual([1]);
-    const decision = await fake.decideSelectCustomers(sessionId);
+    const decision = await fake.decide(sessionId, SELECT_CUSTOMERS);
     expect(decision).toMatchObject({ effect: 'allow', ruleIds: ['agents-read'], policyVersion: '1' });
   });
 
@@ -280,7 +203,7 @@ describe('policy', () => {
     const active = await getJson<ActivePolicyJson>(`${cpA.httpUrl}/api/v1/policy`, adminToken);
     expect(active.version).toBe(1);
     expect(await getJson<PolicyVersionJson[]>(`${cpA.httpUrl}/api/v1/policy/versions`, adminToken)).toHaveLength(1);
-    expect((await fake.decideSelectCustomers(sessionId)).policyVersion).toBe('1');
+    expect((await fake.decide(sessionId, SELECT_CUSTOMERS)).policyVersion).toBe('1');
   });
 
   it('activates a valid PUT on every replica and invalidates agent caches within a second', async () => {
@@ -304,7 +227,7 @@ describe('policy', () => {
     );
     expect(Date.now() - before).toBeLessThan(1_000);
     expect(seenOnB.document).toBe(CUSTOMERS_DENIED_POLICY);
-    const decision = await fake.decideSelectCustomers(sessionId);
+    const decision = await fake.decide(sessionId, SELECT_CUSTOMERS);
     expect(decision).toMatchObject({ effect: 'deny', ruleIds: ['deny-customers'], policyVersion: '2' });
     expect(decision.reason).toContain('customers holds personal data');
   });
@@ -412,7 +335,7 @@ describe('policy', () => {
     expect(rolledBack.document).toBe(FILE_POLICY);
     await waitFor(() => (fake.invalidations('5').length > 0 ? true : undefined), 1_000, 'the push for version 5');
     expect(Date.now() - before).toBeLessThan(1_000);
-    expect(await fake.decideSelectCustomers(sessionId)).toMatchObject({ effect: 'allow', ruleIds: ['agents-read'], policyVersion: '5' });
+    expect(await fake.decide(sessionId, SELECT_CUSTOMERS)).toMatchObject({ effect: 'allow', ruleIds: ['agents-read'], policyVersion: '5' });
 
     const versions = await getJson<PolicyVersionJson[]>(`${cpB.httpUrl}/api/v1/policy/versions`, adminToken);
     expect(versions.map((v) => [v.version, v.source, v.active])).toEqual([

@@ -64,7 +64,7 @@ describe('classifyPostgres: the hard cases', () => {
 
   it('EXECUTE is only execute: the content is unknown here, so it counts as modifying', () => {
     const facts = single('EXECUTE p (1, pg_read_file($x$/etc/passwd$x$))');
-    expect(facts.classes).toEqual(['sql.utility.execute']);
+    expect(facts.classes).toEqual(['sql.utility.execute', 'sql.function.side-effects']);
     expect(facts.preparedName).toBe('p');
     expect(facts.functions).toEqual(['pg_read_file']);
     expect(facts.modifiesData).toBe(true);
@@ -199,7 +199,7 @@ describe('classifyPostgres: the hard cases', () => {
 
   it('CALL is call, with the procedure and its arguments in functions', () => {
     const facts = single('CALL s.proc(1, g())');
-    expect(facts.classes).toEqual(['sql.utility.call']);
+    expect(facts.classes).toEqual(['sql.utility.call', 'sql.function.side-effects']);
     expect(facts.functions).toEqual(['s.proc', 'g']);
     expect(facts.modifiesData).toBe(true);
   });
@@ -226,7 +226,7 @@ describe('classifyPostgres: the hard cases', () => {
 
   it('CREATE TRIGGER is a create of a trigger on the table; the trigger function is reported', () => {
     const facts = single('CREATE TRIGGER tr AFTER INSERT ON s.t FOR EACH ROW EXECUTE FUNCTION s.f()');
-    expect(facts.classes).toEqual(['sql.ddl.create']);
+    expect(facts.classes).toEqual(['sql.ddl.create', 'sql.function.side-effects']);
     expect(facts.objectType).toBe('trigger');
     expect(facts.tablesWritten).toEqual(['s.t']);
     expect(facts.functions).toEqual(['s.f']);
@@ -306,10 +306,27 @@ describe('classifyPostgres: the hard cases', () => {
 
   it('SELECT * FROM dblink(…, DELETE …) is a select calling dblink: the remote text is a string', () => {
     const facts = single("SELECT * FROM dblink('host=other', 'DELETE FROM t') AS r(a int)");
-    expect(facts.classes).toEqual(['sql.dml.select']);
+    expect(facts.classes).toEqual(['sql.dml.select', 'sql.function.side-effects']);
     expect(facts.functions).toEqual(['dblink']);
     expect(facts.tablesWritten).toEqual([]);
     expect(facts.modifiesData).toBe(true);
+  });
+
+  it('a call to a function outside the read-only list is a class of its own; set_config() is every SET', () => {
+    // An allow rule on sql.dml.select must not admit SELECT pg_terminate_backend(…), lo_export(…) or
+    // a user function that writes (security review: "policy bypass through function calls").
+    expect(single('SELECT lower(x) FROM t').classes).toEqual(['sql.dml.select']);
+    expect(single('SELECT pg_terminate_backend(42)').classes).toEqual(['sql.dml.select', 'sql.function.side-effects']);
+    expect(single('SELECT * FROM t WHERE my_schema.writes(t.id)').classes).toEqual(['sql.dml.select', 'sql.function.side-effects']);
+    for (const sql of ["SELECT set_config('role', 'admin', false)", "SELECT pg_catalog.set_config(name, 'off', false) FROM names"]) {
+      expect(single(sql).classes).toEqual([
+        'sql.dml.select',
+        'sql.utility.set',
+        'sql.utility.set-role',
+        'sql.utility.set-syntax',
+        'sql.function.side-effects',
+      ]);
+    }
   });
 
   it('dangerous functions are reported as written, qualified when qualified', () => {

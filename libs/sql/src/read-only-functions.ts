@@ -38,6 +38,11 @@ const READ_ONLY_BY_GROUP: Readonly<Record<string, string>> = {
     pg_table_size pg_indexes_size pg_database_size has_table_privilege has_schema_privilege
     has_database_privilege has_column_privilege has_function_privilege pg_has_role textlen
     inet_server_addr inet_server_port`,
+  // Catalog readers psql's \d commands use (they only read the catalog).
+  catalog: `pg_get_statisticsobjdef pg_get_statisticsobjdef_columns pg_get_partkeydef pg_get_partition_constraintdef
+    pg_get_ruledef pg_get_serial_sequence pg_get_function_arguments pg_get_function_result
+    pg_get_function_identity_arguments pg_collation_is_visible pg_opclass_is_visible pg_operator_is_visible
+    pg_conversion_is_visible pg_statistics_obj_is_visible pg_ts_config_is_visible pg_tablespace_location`,
 };
 
 const READ_ONLY = new Set<string>(

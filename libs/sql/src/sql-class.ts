@@ -48,6 +48,7 @@ export const SQL_CLASSES = [
   'sql.utility.other',
   'sql.cte.modifying',
   'sql.select.locking',
+  'sql.function.side-effects',
   'sql.unknown',
   'sql.unparseable',
   'sql.empty',

@@ -42,6 +42,7 @@ export class StatementFactsBuilder {
   build(text: string): SqlStatementFacts {
     this.finish();
     const functions = [...this.functions];
+    this.classifyFunctionCalls(functions);
     const classes = [...this.classes];
     const explainedClasses = this.explained.flatMap((explained) => [...explained.facts.classes]);
     return Object.freeze({
@@ -57,6 +58,20 @@ export class StatementFactsBuilder {
       setting: this.setting,
       preparedName: this.preparedName,
     });
+  }
+
+  /**
+   * A function call is a command of its own: `SELECT pg_terminate_backend(…)`, `SELECT lo_export(…)`
+   * or a user function that writes must not pass as a plain read. Any function outside the read-only
+   * list adds `sql.function.side-effects` (after the primary class). `set_config()` is SET with a
+   * name computed at run time, so it carries every SET class it could be — role and syntax included.
+   */
+  private classifyFunctionCalls(functions: readonly string[]): void {
+    if (!functions.some((name) => !isReadOnlyBuiltinFunction(name))) return;
+    if (functions.some((name) => name === 'set_config' || name.endsWith('.set_config'))) {
+      for (const sqlClass of ['sql.utility.set', 'sql.utility.set-role', 'sql.utility.set-syntax'] as const) this.classes.add(sqlClass);
+    }
+    this.classes.add('sql.function.side-effects');
   }
 
   private finish(): void {

@@ -1,5 +1,6 @@
-// A minimal agent speaking the real gRPC contract (as in test/identity.test.ts), which can also
-// stream recording events: for audit and CLI tests that need sessions with known events.
+// A minimal agent speaking the real gRPC contract: it says hello, opens sessions with a client's
+// token, asks for decisions and streams recording events. For system tests that drive the control
+// plane's side of the link directly (identity, policy, audit, CLI).
 import { Metadata, credentials, type ClientDuplexStream } from '@grpc/grpc-js';
 import {
   AGENT_KEY_METADATA,
@@ -7,6 +8,7 @@ import {
   type AgentMessage,
   type ControlMessage__Output,
   type ControlResponse__Output,
+  type Decision__Output,
   type SessionEvent,
 } from '@sluice/contract';
 import { waitFor } from '@sluice/testing';
@@ -18,7 +20,7 @@ export interface RecordedEvent {
   readonly at?: number;
 }
 
-export class RecordingAgent {
+export class FakeAgent {
   readonly received: ControlMessage__Output[] = [];
   private readonly client;
   private readonly call: ClientDuplexStream<AgentMessage, ControlMessage__Output>;
@@ -53,11 +55,16 @@ export class RecordingAgent {
     return answer.response!;
   }
 
-  /** Opens a session (throws when refused). */
-  async openSession(connection: string, token: string): Promise<{ sessionId: string; principalId: string }> {
-    const response = await this.request({
+  /** The control plane's answer to opening a session, whatever it is. */
+  openSessionResponse(connection: string, token: string): Promise<ControlResponse__Output> {
+    return this.request({
       openSession: { connection, token, clientAddress: '127.0.0.1:5555', clientApplication: 'vitest', clientUser: 'anyone' },
     });
+  }
+
+  /** Opens a session (throws when refused). */
+  async openSession(connection: string, token: string): Promise<{ sessionId: string; principalId: string }> {
+    const response = await this.openSessionResponse(connection, token);
     const opened = response.sessionOpened;
     if (!opened?.principal) throw new Error(`session refused: ${JSON.stringify(response.sessionRefused)}`);
     return { sessionId: opened.sessionId, principalId: opened.principal.id };
@@ -88,6 +95,23 @@ export class RecordingAgent {
   async record(sessionId: string, events: readonly RecordedEvent[]): Promise<void> {
     this.send(sessionId, events);
     await waitFor(() => (events.every((e) => this.acked(sessionId, e.seq)) ? true : undefined), 10_000, 'event acknowledgements');
+  }
+
+  /** Asks for a decision on a SQL command, as an agent would after classifying it. */
+  async decide(sessionId: string, command: { classes: string[]; tables: string[]; text: string }): Promise<Decision__Output> {
+    const response = await this.request({
+      decide: {
+        sessionId,
+        command: { ...command, tablesWritten: [], functions: [], hasWhere: '', fingerprint: `exact:${command.text}` },
+      },
+    });
+    if (!response.decision) throw new Error(`no decision: ${JSON.stringify(response)}`);
+    return response.decision;
+  }
+
+  /** InvalidateDecisions pushes received for a policy version. */
+  invalidations(policyVersion: string): ControlMessage__Output[] {
+    return this.received.filter((m) => m.push?.invalidateDecisions?.policyVersion === policyVersion);
   }
 
   close(): void {
