@@ -329,6 +329,14 @@ describe('classifyPostgres: the hard cases', () => {
     }
   });
 
+  it('DECLARE, FETCH and CLOSE report the cursor name (CLOSE ALL none), so a proxy can track the portal name space', () => {
+    expect(single('DECLARE "Cur" CURSOR WITH HOLD FOR SELECT 1').cursorName).toBe('Cur');
+    expect(single('FETCH 10 FROM c2').cursorName).toBe('c2');
+    expect(single('CLOSE c3').cursorName).toBe('c3');
+    expect(single('CLOSE ALL').cursorName).toBeNull();
+    expect(single('SELECT 1').cursorName).toBeNull();
+  });
+
   it('dangerous functions are reported as written, qualified when qualified', () => {
     const facts = single("SELECT pg_catalog.pg_read_file('/etc/passwd'), lo_export(1, '/tmp/x'), nextval('s')");
     expect(facts.functions).toEqual(['pg_catalog.pg_read_file', 'lo_export', 'nextval']);

@@ -161,6 +161,7 @@ function pseudoStatement(text: string, sqlClass: SqlClass, modifiesData: boolean
     explainedClasses: EMPTY_LIST,
     setting: null,
     preparedName: null,
+    cursorName: null,
   });
 }
 

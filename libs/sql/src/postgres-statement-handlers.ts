@@ -414,11 +414,18 @@ const STATEMENT_HANDLERS: StatementHandlers = {
   },
   DeclareCursorStmt: (node, visit) => {
     visit.addClass('sql.utility.cursor');
+    visit.setCursorName(node.portalname);
     if (node.query !== undefined) visit.walkExecuted(node.query);
     visit.walkRest(node, ['query']);
   },
-  FetchStmt: sessionUtility('sql.utility.cursor'),
-  ClosePortalStmt: sessionUtility('sql.utility.cursor'),
+  FetchStmt: (node, visit) => {
+    visit.setCursorName(node.portalname);
+    sessionUtility('sql.utility.cursor')(node, visit);
+  },
+  ClosePortalStmt: (node, visit) => {
+    visit.setCursorName(node.portalname);
+    sessionUtility('sql.utility.cursor')(node, visit);
+  },
   TransactionStmt: (node, visit) => {
     const classes = node.kind === undefined ? (['sql.unknown'] as const) : TRANSACTION_CLASSES[node.kind];
     for (const sqlClass of classes) visit.addClass(sqlClass);

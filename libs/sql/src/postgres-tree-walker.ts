@@ -161,6 +161,10 @@ export class StatementVisit {
     if (this.frame.primary && name !== undefined) this.frame.facts.preparedName ??= name;
   }
 
+  setCursorName(name: string | undefined): void {
+    if (this.frame.primary && name !== undefined) this.frame.facts.cursorName ??= name;
+  }
+
   recordWhere(present: boolean): void {
     this.frame.facts.whereClauses.push(present);
   }

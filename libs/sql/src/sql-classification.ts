@@ -37,6 +37,8 @@ export interface SqlStatementFacts {
   readonly setting: string | null;
   /** For PREPARE/EXECUTE/DEALLOCATE: the prepared statement's name; null for others and `DEALLOCATE ALL`. */
   readonly preparedName: string | null;
+  /** For DECLARE/CLOSE (and FETCH/MOVE): the cursor's name; null for others and `CLOSE ALL`. */
+  readonly cursorName: string | null;
 }
 
 export const SQL_FAILURE_REASONS = [

@@ -21,6 +21,7 @@ export class StatementFactsBuilder {
   objectType: SqlObjectType | null = null;
   setting: string | null = null;
   preparedName: string | null = null;
+  cursorName: string | null = null;
   private readonly explained: ExplainedStatement[] = [];
   private finished = false;
 
@@ -57,6 +58,7 @@ export class StatementFactsBuilder {
       explainedClasses: Object.freeze(explainedClasses),
       setting: this.setting,
       preparedName: this.preparedName,
+      cursorName: this.cursorName,
     });
   }
 

@@ -20,6 +20,10 @@ export const SqlState = {
   /** The session was ended by an administrator (revocation, termination, token expiry, shutdown). */
   AdminShutdown: '57P01',
   FeatureNotSupported: '0A000',
+  /** The statement is larger than Sluice classifies. */
+  ProgramLimitExceeded: '54000',
+  /** EXECUTE of a prepared statement Sluice never saw prepared. */
+  InvalidSqlStatementName: '26000',
   /** The recording queue is full: refusing rather than running unrecorded. */
   ConfigurationLimitExceeded: '53400',
   InternalError: 'XX000',

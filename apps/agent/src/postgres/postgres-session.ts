@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { isIP, type Socket } from 'node:net';
 import { TLSSocket, type SecureContext } from 'node:tls';
-import type { ColumnRef, MaskMatcher } from '@sluice/masking';
+import type { MaskMatcher } from '@sluice/masking';
 import {
   BackendMessageCode,
   DecodeError,
@@ -31,17 +31,11 @@ import type { CancelRegistry } from './cancel-registry.js';
 import type { CatalogResolver } from './catalog-resolver.js';
 import { checkStartup, NEWEST_PROTOCOL_MINOR } from './client-startup.js';
 import { SqlState, errorFrame, noticeFrame, type SluiceError } from './pg-errors.js';
-import {
-  ResponseTracker,
-  type CommandRecord,
-  type Expectation,
-  type PortalInfo,
-  type Refusal,
-  type StatementInfo,
-} from './response-tracker.js';
+import { PreparedStatements, type ParsedStatement } from './prepared-statements.js';
+import { ResponseTracker, type CommandRecord, type Expectation, type PortalInfo, type Refusal } from './response-tracker.js';
 import { ResultMasker, compileMask, type CompiledMask } from './result-masker.js';
 import { ResultPreview, previewScrubber, type PreviewLimits } from './result-preview.js';
-import { SqlSessionFacts } from './sql-facts.js';
+import { SqlSessionFacts, type SessionStatement } from './sql-facts.js';
 import type { StatementGate, GateVerdict } from './statement-gate.js';
 
 /** Everything a PostgreSQL client connection needs from the agent. */
@@ -75,6 +69,36 @@ const INBOX_HIGH_WATER = 256;
 const AUTHENTICATION_TIMEOUT_MS = 30_000;
 
 const compiledMasks = new WeakMap<AgentDecision, CompiledMask>();
+
+/**
+ * Classes of statements that may change how the server reads the SQL that follows
+ * (standard_conforming_strings, client_encoding): SET of those, and anything that runs code Sluice
+ * cannot see. The session does not forward another statement until the server has answered one of
+ * these — and a change it reports ends the session — so a pipelined statement is never read by the
+ * server differently from how it was classified.
+ */
+const MAY_CHANGE_SYNTAX: ReadonlySet<string> = new Set([
+  'sql.utility.set-syntax',
+  'sql.utility.reset',
+  'sql.utility.discard',
+  'sql.utility.do',
+  'sql.utility.call',
+  'sql.utility.load',
+  'sql.function.side-effects',
+  'sql.unknown',
+  'sql.unparseable',
+]);
+
+/** Messages that wait behind such a statement (COPY data, Sync, Flush and Terminate never wait). */
+const WAITS_BEHIND_SYNTAX_CHANGE: ReadonlySet<DecodedFrontendMessage['kind']> = new Set([
+  'Query',
+  'Parse',
+  'Bind',
+  'Describe',
+  'Execute',
+  'Close',
+  'FunctionCall',
+]);
 
 /**
  * One client connection through the agent: TLS and startup, the token as password, a session opened
@@ -112,8 +136,14 @@ export class PostgresSession implements LiveSession {
 
   private readonly sqlFacts: SqlSessionFacts;
   private readonly tracker = new ResponseTracker();
-  private readonly statements = new Map<string, StatementInfo>();
+  private readonly prepared = new PreparedStatements();
   private readonly portals = new Map<string, PortalInfo>();
+  /**
+   * After a statement that may change how SQL is read: 'until-sync' refuses further extended-protocol
+   * messages until Sync; 'until-answered' holds the next statement until every answer is in.
+   */
+  private syntaxBarrier: 'none' | 'until-sync' | 'until-answered' = 'none';
+  private answerWaiters: (() => void)[] = [];
   /** Masker of the result set being streamed; undefined = forward DataRows untouched. */
   private currentMasker: ResultMasker | undefined;
   /** The first rows of the result set being streamed, as sent, for the recording. */
@@ -134,7 +164,7 @@ export class PostgresSession implements LiveSession {
     this.peer = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? 0}`;
     this.logger = services.logger.child({ connection: services.connectionName, peer: this.peer });
     this.decoder = new FrontendDecoder({ maxMessageLength: services.maxMessageBytes });
-    this.sqlFacts = new SqlSessionFacts(services.maxStatementBytes);
+    this.sqlFacts = new SqlSessionFacts(this.prepared);
     socket.setNoDelay(true);
     this.attachClient(socket);
     this.authTimer = setTimeout(
@@ -391,6 +421,20 @@ export class PostgresSession implements LiveSession {
       backend.socket.destroy();
       return;
     }
+    const unsafe = backend.parameterFrames
+      .map((raw) => decodeBackendMessage({ type: raw[0] ?? 0, raw }))
+      .find((m) => m.kind === 'ParameterStatus' && unsafeSetting(m.name, m.value));
+    if (unsafe?.kind === 'ParameterStatus') {
+      // e.g. ALTER ROLE … SET standard_conforming_strings = off on the target.
+      backend.socket.destroy();
+      this.logger.warn({ parameter: unsafe.name, value: unsafe.value }, 'the target database starts sessions with an unsafe setting');
+      this.close('unsafe_setting', {
+        severity: 'FATAL',
+        code: SqlState.InsufficientPrivilege,
+        message: `the target database reports ${unsafe.name} = ${unsafe.value}; Sluice cannot classify statements safely under it`,
+      });
+      return;
+    }
     clearTimeout(this.authTimer);
     this.backend = backend;
     const key = this.services.cancels.issue(
@@ -422,6 +466,15 @@ export class PostgresSession implements LiveSession {
   // ── relaying: client → backend ───────────────────────────────────────────────────────────────────
 
   private async relay(message: DecodedFrontendMessage): Promise<void> {
+    if (this.syntaxBarrier !== 'none' && WAITS_BEHIND_SYNTAX_CHANGE.has(message.kind)) {
+      if (this.syntaxBarrier === 'until-sync') {
+        this.refuseBeforeSync(message);
+        return;
+      }
+      await this.allAnswered();
+      if (this.isClosed()) return;
+      this.syntaxBarrier = 'none';
+    }
     switch (message.kind) {
       case 'Query':
         await this.relayQuery(message.sql, message.raw);
@@ -430,7 +483,7 @@ export class PostgresSession implements LiveSession {
         await this.relayParse(message.name, message.sql, message.raw);
         return;
       case 'Bind':
-        this.relayBind(message.portal, message.statement, message.resultFormats, message.raw);
+        await this.relayBind(message.portal, message.statement, message.resultFormats, message.raw);
         return;
       case 'Describe':
         this.toBackend(message.raw);
@@ -439,22 +492,27 @@ export class PostgresSession implements LiveSession {
           target: message.target,
           name: message.name,
           internal: false,
-          described: message.target === 'S' ? this.statements.get(message.name) : this.portals.get(message.name),
+          described: message.target === 'S' ? this.prepared.get(message.name) : this.portals.get(message.name),
         });
         return;
       case 'Execute':
-        this.relayExecute(message.portal, message.raw);
+        await this.relayExecute(message.portal, message.raw);
         return;
-      case 'Close':
-        if (message.target === 'S') this.statements.delete(message.name);
-        else this.portals.delete(message.name);
+      case 'Close': {
+        let onSuccess: (() => void) | undefined;
+        if (message.target === 'S') {
+          const seq = this.prepared.next();
+          onSuccess = () => this.prepared.forget(message.name, seq);
+        } else this.portals.delete(message.name);
         this.toBackend(message.raw);
-        this.tracker.expect({ kind: 'close' });
+        this.tracker.expect({ kind: 'close', onSuccess });
         return;
+      }
       case 'Sync':
         this.toBackend(message.raw);
-        this.tracker.expect({ kind: 'sync' });
+        this.tracker.expect({ kind: 'sync', seq: this.prepared.next() });
         this.portals.delete('');
+        if (this.syntaxBarrier === 'until-sync') this.syntaxBarrier = 'until-answered';
         return;
       case 'Flush':
       case 'CopyData':
@@ -489,70 +547,139 @@ export class PostgresSession implements LiveSession {
   }
 
   private async relayQuery(sql: string, raw: Buffer): Promise<void> {
-    const facts = this.sqlFacts.facts(sql);
+    const classified = this.classify(sql);
+    if ('refusal' in classified) {
+      this.poisonQuery(this.refusal(classified.refusal));
+      return;
+    }
+    const facts = classified.statements.map((s) => s.facts);
     const verdict = await this.decideAll(facts, 'query');
     if (!verdict.allowed) {
       this.poisonQuery(this.refusal(verdict.error), facts);
       return;
     }
+    const commands = classified.statements.map((statement) => this.commandRecord(statement));
     this.toBackend(raw);
-    this.tracker.expect({
-      kind: 'query',
-      mask: verdict.mask,
-      commands: facts.map((f) => ({ text: f.text, startedAt: Date.now() })),
-      refusal: undefined,
-      completed: 0,
-    });
+    this.tracker.expect({ kind: 'query', mask: verdict.mask, commands, refusal: undefined, completed: 0, seq: this.prepared.next() });
+    if (facts.some((f) => f.classes.some((c) => MAY_CHANGE_SYNTAX.has(c)))) this.syntaxBarrier = 'until-answered';
+  }
+
+  /**
+   * Classifies SQL text for the session, or says why it must be refused whatever policy says: too
+   * large to classify (a catch-all allow must not run what nobody read), or an EXECUTE of a name
+   * Sluice never saw prepared.
+   */
+  private classify(sql: string): { statements: SessionStatement[] } | { refusal: SluiceError } {
+    const bytes = Buffer.byteLength(sql, 'utf8');
+    if (bytes > this.services.maxStatementBytes) {
+      return {
+        refusal: {
+          severity: 'ERROR',
+          code: SqlState.ProgramLimitExceeded,
+          message: `the statement is ${bytes} bytes; Sluice classifies statements of up to ${this.services.maxStatementBytes} bytes`,
+          hint: 'Split it, or pass large values as parameters (extended protocol).',
+        },
+      };
+    }
+    const statements = this.sqlFacts.statements(sql);
+    const unknowable = statements.find((s) => s.unknowable !== undefined)?.unknowable;
+    if (unknowable !== undefined) return { refusal: { severity: 'ERROR', code: SqlState.InvalidSqlStatementName, message: unknowable } };
+    return { statements };
+  }
+
+  /** A command of a forwarded Query; what it does to the session's names happens as the server does it. */
+  private commandRecord({ facts, effect }: SessionStatement): CommandRecord {
+    const record = { text: facts.text, startedAt: Date.now() };
+    if (effect?.kind === 'cursor') {
+      // A cursor shares the portal name space: a protocol portal of that name is no longer the one we bound.
+      if (effect.name === null) this.portals.clear();
+      else this.portals.delete(effect.name);
+    } else if (effect?.kind === 'deallocate') {
+      const seq = this.prepared.next();
+      return { ...record, onSuccess: () => this.prepared.forget(effect.name, seq) };
+    }
+    return record;
   }
 
   private async relayParse(name: string, sql: string, raw: Buffer): Promise<void> {
-    const facts = this.sqlFacts.facts(sql);
-    const verdict = await this.decideAll(facts, 'parse');
     const command = { text: sql, startedAt: Date.now() };
-    if (!verdict.allowed) {
-      // PostgreSQL would not create the statement: forget any earlier one of that name too.
-      this.statements.delete(name);
-      const refusal = this.refusal(verdict.error);
+    const refuse = (error: SluiceError): void => {
+      // PostgreSQL would not create the statement; forgetting an earlier one of that name too makes a
+      // Bind of it fail closed.
+      this.prepared.drop(name);
+      const refusal = this.refusal(error);
       this.toBackend(encodeFrontendMessage({ kind: 'Parse', name: '', sql: poisonSql(refusal), parameterTypes: [] }));
       this.tracker.expect({ kind: 'parse', refusal, command });
+    };
+    const classified = this.classify(sql);
+    if ('refusal' in classified) {
+      refuse(classified.refusal);
       return;
     }
-    this.statements.set(name, { facts, mask: verdict.mask });
+    const facts = classified.statements.map((s) => s.facts);
+    const epoch = this.services.gate.epoch;
+    const verdict = await this.decideAll(facts, 'parse');
+    if (!verdict.allowed) {
+      refuse(verdict.error);
+      return;
+    }
+    this.prepared.addParsed(name, { facts, mask: verdict.mask, epoch });
     this.toBackend(raw);
     this.tracker.expect({ kind: 'parse', refusal: undefined, command });
   }
 
-  private relayBind(portal: string, statementName: string, resultFormats: readonly number[], raw: Buffer): void {
+  private async relayBind(portal: string, statementName: string, resultFormats: readonly number[], raw: Buffer): Promise<void> {
+    const refuse = (code: SqlState, message: string, hint?: string): void =>
+      this.poisonBind(this.refusal({ severity: 'ERROR', code, message, ...(hint ? { hint } : {}) }));
     // Only statements Parsed through us are known (with their decision and mask). SQL PREPARE shares
-    // the name space, but binding those at the protocol level would skip masking: refuse them.
-    const statement = this.statements.get(statementName);
-    if (!statement) {
-      this.poisonBind(
-        this.refusal({
-          severity: 'ERROR',
-          code: SqlState.InsufficientPrivilege,
-          message: `prepared statement "${statementName}" was not decided by Sluice`,
-        }),
+    // the name space; binding those at the protocol level would skip their decision: refused.
+    const entry = this.prepared.get(statementName);
+    if (!entry) {
+      refuse(SqlState.InsufficientPrivilege, `prepared statement "${statementName}" was not decided by Sluice`);
+      return;
+    }
+    const parsed: ParsedStatement[] = [];
+    for (const candidate of entry.candidates) {
+      if (candidate.source === 'sql') {
+        refuse(SqlState.InsufficientPrivilege, `prepared statement "${statementName}" was made with SQL PREPARE; run it with EXECUTE`);
+        return;
+      }
+      parsed.push(candidate.statement);
+    }
+    const decided = await this.currentDecision(parsed);
+    if ('error' in decided) {
+      this.poisonBind(this.refusal(decided.error));
+      return;
+    }
+    if (decided.mask && resultFormats.some((format) => format !== 0)) {
+      refuse(
+        SqlState.FeatureNotSupported,
+        'this result is masked and must be requested in text format',
+        'Ask your driver for text results (e.g. no binary transfer for this query).',
       );
       return;
     }
-    if (statement.mask && resultFormats.some((format) => format !== 0)) {
-      this.poisonBind(
-        this.refusal({
-          severity: 'ERROR',
-          code: SqlState.FeatureNotSupported,
-          message: 'this result is masked and must be requested in text format',
-          hint: 'Ask your driver for text results (e.g. no binary transfer for this query).',
-        }),
-      );
-      return;
-    }
-    this.portals.set(portal, { statement, resultFormats });
+    this.portals.set(portal, { entry, decided, resultFormats, seq: this.prepared.next() });
     this.toBackend(raw);
     this.tracker.expect({ kind: 'bind', refusal: undefined });
   }
 
-  private relayExecute(portalName: string, raw: Buffer): void {
+  /**
+   * The decision a Bind or Execute runs under: the one made at Parse while no policy change,
+   * revocation or grant came in since; otherwise — or when the name may stand for several statements —
+   * decided again now, as all of them together.
+   */
+  private async currentDecision(statements: readonly ParsedStatement[]): Promise<ParsedStatement | { error: SluiceError }> {
+    const epoch = this.services.gate.epoch;
+    const only = statements.length === 1 ? statements[0] : undefined;
+    if (only && only.epoch === epoch) return only;
+    const facts = statements.flatMap((s) => s.facts);
+    const verdict = await this.decideAll(facts, 'bind');
+    if (!verdict.allowed) return { error: verdict.error };
+    return { facts, mask: verdict.mask, epoch };
+  }
+
+  private async relayExecute(portalName: string, raw: Buffer): Promise<void> {
     const portal = this.portals.get(portalName);
     if (!portal) {
       this.poisonBind(
@@ -564,25 +691,62 @@ export class PostgresSession implements LiveSession {
       );
       return;
     }
-    const columns = portal.columns ?? withFormats(portal.statement.columns, portal.resultFormats);
-    if (portal.statement.mask && !columns) {
+    const decided = await this.currentDecision([portal.decided]);
+    if ('error' in decided) {
+      this.poisonBind(this.refusal(decided.error));
+      return;
+    }
+    const current: PortalInfo = decided === portal.decided ? portal : { ...portal, decided };
+    if (current !== portal && this.portals.get(portalName) === portal) this.portals.set(portalName, current);
+    if (current.decided.mask && !current.columns) {
       // We must know the columns to mask the rows: ask the server, and keep its answer to ourselves.
       this.toBackend(encodeFrontendMessage({ kind: 'Describe', target: 'P', name: portalName }));
-      this.tracker.expect({ kind: 'describe', target: 'P', name: portalName, internal: true, described: portal });
+      this.tracker.expect({ kind: 'describe', target: 'P', name: portalName, internal: true, described: current });
     }
     this.toBackend(raw);
     this.tracker.expect({
       kind: 'execute',
-      portal,
-      command: { text: portal.statement.facts.map((f) => f.text).join('; '), startedAt: Date.now() },
+      portal: current,
+      command: { text: current.decided.facts.map((f) => f.text).join('; '), startedAt: Date.now() },
       rows: 0,
     });
+    if (current.decided.facts.some((f) => f.classes.some((c) => MAY_CHANGE_SYNTAX.has(c)))) this.syntaxBarrier = 'until-sync';
+  }
+
+  /**
+   * After a statement that may change how SQL is read, nothing more may join its pipeline before
+   * Sync: the server would read it under settings the classifier did not assume.
+   */
+  private refuseBeforeSync(message: DecodedFrontendMessage): void {
+    const refusal = this.refusal({
+      severity: 'ERROR',
+      code: SqlState.InsufficientPrivilege,
+      message: 'a statement that may change how SQL is read must be followed by Sync before anything else is sent',
+    });
+    if (message.kind === 'Query') this.poisonQuery(refusal);
+    else if (message.kind === 'Parse') {
+      this.toBackend(encodeFrontendMessage({ kind: 'Parse', name: '', sql: poisonSql(refusal), parameterTypes: [] }));
+      this.tracker.expect({ kind: 'parse', refusal, command: { text: message.sql, startedAt: Date.now() } });
+    } else this.poisonBind(refusal);
+  }
+
+  /** Resolves once the server has answered everything forwarded so far (or the session ended). */
+  private allAnswered(): Promise<void> {
+    this.flushBackend();
+    if (this.tracker.length === 0 || this.isClosed()) return Promise.resolve();
+    return new Promise((resolve) => this.answerWaiters.push(resolve));
+  }
+
+  private wakeAnswerWaiters(): void {
+    const waiters = this.answerWaiters;
+    this.answerWaiters = [];
+    for (const wake of waiters) wake();
   }
 
   /** Decides every statement of a message; any refusal refuses the whole message (nothing of it runs). */
   private async decideAll(
     facts: readonly CommandFacts[],
-    via: 'query' | 'parse',
+    via: 'query' | 'parse' | 'bind',
   ): Promise<{ allowed: true; mask: CompiledMask | undefined } | { allowed: false; error: SluiceError }> {
     const opened = this.opened;
     if (!opened) return { allowed: false, error: { severity: 'ERROR', code: SqlState.InternalError, message: 'no session' } };
@@ -706,6 +870,7 @@ export class PostgresSession implements LiveSession {
       commands: facts.map((f) => ({ text: f.text, startedAt: Date.now() })),
       refusal,
       completed: 0,
+      seq: this.prepared.next(),
     });
   }
 
@@ -792,6 +957,7 @@ export class PostgresSession implements LiveSession {
     } finally {
       this.backendDraining = false;
       this.writeClient(out);
+      if (this.tracker.length === 0) this.wakeAnswerWaiters();
     }
   }
 
@@ -808,8 +974,8 @@ export class PostgresSession implements LiveSession {
       case BackendMessageCode.DataRow:
         if (head?.kind === 'execute') {
           head.rows += 1;
-          if (head.portal.statement.mask && !this.currentMasker)
-            this.currentMasker = this.executeMasker(head.portal, head.portal.statement.mask);
+          if (head.portal.decided.mask && !this.currentMasker)
+            this.currentMasker = this.executeMasker(head.portal, head.portal.decided.mask);
         }
         {
           const sent = this.currentMasker ? this.currentMasker.rewrite(frame) : frame.raw;
@@ -829,7 +995,10 @@ export class PostgresSession implements LiveSession {
         return frame.raw;
       case BackendMessageCode.ParseComplete:
       case BackendMessageCode.BindComplete:
+        this.tracker.shift();
+        return frame.raw;
       case BackendMessageCode.CloseComplete:
+        if (head?.kind === 'close') head.onSuccess?.();
         this.tracker.shift();
         return frame.raw;
       case BackendMessageCode.CommandComplete:
@@ -841,7 +1010,11 @@ export class PostgresSession implements LiveSession {
         return this.onErrorResponse(frame, head);
       case BackendMessageCode.ReadyForQuery:
         this.currentMasker = undefined;
-        if (head?.kind === 'query' || head?.kind === 'sync') this.tracker.shift();
+        if (head?.kind === 'query' || head?.kind === 'sync') {
+          this.tracker.shift();
+          // Idle: the transaction ended, and with it every portal bound before this point.
+          if (frame.raw[5] === 0x49) this.dropPortalsBefore(head.seq);
+        }
         return frame.raw;
       case BackendMessageCode.ParameterStatus:
         this.checkParameterStatus(frame);
@@ -868,7 +1041,7 @@ export class PostgresSession implements LiveSession {
       this.storeColumns(head, message.columns);
       return head.internal ? undefined : frame.raw;
     }
-    const mask = head?.kind === 'query' ? head.mask : head?.kind === 'execute' ? head.portal.statement.mask : undefined;
+    const mask = this.headMask(head);
     this.currentMasker = mask ? this.maskerFor(message.columns, mask) : undefined;
     this.currentPreview = this.previewFor(message.columns, mask !== undefined);
     return frame.raw;
@@ -880,8 +1053,14 @@ export class PostgresSession implements LiveSession {
     return new ResultPreview(columns, limits, masked ? undefined : (this.scrubber ??= previewScrubber(this.services.hashKey)));
   }
 
+  /** Describe(P) answers are kept with the portal (Describe(S) answers only reach the client). */
   private storeColumns(describe: Extract<Expectation, { kind: 'describe' }>, columns: readonly ColumnDescription[]): void {
-    if (describe.described) describe.described.columns = columns;
+    const described = describe.described;
+    if (described && 'decided' in described) described.columns = columns;
+  }
+
+  private dropPortalsBefore(seq: number): void {
+    for (const [name, portal] of this.portals) if (portal.seq < seq) this.portals.delete(name);
   }
 
   /**
@@ -890,40 +1069,31 @@ export class PostgresSession implements LiveSession {
    * every value is redacted rather than guessed at.
    */
   private executeMasker(portal: PortalInfo, mask: CompiledMask): ResultMasker {
-    const columns = portal.columns ?? withFormats(portal.statement.columns, portal.resultFormats);
+    const columns = portal.columns;
     if (columns) return this.maskerFor(columns, mask);
     this.logger.error('masked rows without a known row description; redacting every value');
     return ResultMasker.redactAll();
   }
 
   private maskerFor(columns: readonly ColumnDescription[], mask: CompiledMask): ResultMasker {
-    const refs: (ColumnRef | undefined)[] = columns.map((c) =>
-      c.tableOid === 0 ? undefined : this.services.catalog.cached(c.tableOid, c.columnAttr),
-    );
+    const refs = columns.map((c) => (c.tableOid === 0 ? undefined : this.services.catalog.cached(c.tableOid, c.columnAttr)));
     return ResultMasker.forColumns(columns, refs, mask);
   }
 
   private needsCatalog(frame: BackendFrame): boolean {
     const head = this.tracker.head;
-    const mask =
-      head?.kind === 'query'
-        ? head.mask
-        : head?.kind === 'execute'
-          ? head.portal.statement.mask
-          : head?.kind === 'describe'
-            ? this.describedMask(head)
-            : undefined;
-    if (!mask) return false;
+    const masked = head?.kind === 'describe' ? this.describedMasked(head) : this.headMask(head) !== undefined;
+    if (!masked) return false;
     const message = decodeBackendMessage(frame);
     return (
       message.kind === 'RowDescription' && message.columns.some((c) => c.tableOid !== 0 && !this.services.catalog.isCached(c.tableOid))
     );
   }
 
-  private describedMask(describe: Extract<Expectation, { kind: 'describe' }>): CompiledMask | undefined {
+  private describedMasked(describe: Extract<Expectation, { kind: 'describe' }>): boolean {
     const described = describe.described;
-    if (!described) return undefined;
-    return 'statement' in described ? described.statement.mask : described.mask;
+    if (!described) return false;
+    return 'decided' in described ? described.decided.mask !== undefined : described.masked;
   }
 
   private async loadCatalog(frame: BackendFrame): Promise<void> {
@@ -954,7 +1124,10 @@ export class PostgresSession implements LiveSession {
     if (head?.kind === 'query') {
       const command = head.commands[head.completed];
       head.completed += 1;
-      if (command) this.recordCompletion(command, { tag });
+      if (command) {
+        if (frame.type === BackendMessageCode.CommandComplete) command.onSuccess?.();
+        this.recordCompletion(command, { tag });
+      }
     } else if (head?.kind === 'execute') {
       this.tracker.shift();
       this.recordCompletion(head.command, { tag, rows: head.rows });
@@ -1029,7 +1202,7 @@ export class PostgresSession implements LiveSession {
   }
 
   private headMask(head: Expectation | undefined): CompiledMask | undefined {
-    return head?.kind === 'query' ? head.mask : head?.kind === 'execute' ? head.portal.statement.mask : undefined;
+    return head?.kind === 'query' ? head.mask : head?.kind === 'execute' ? head.portal.decided.mask : undefined;
   }
 
   /**
@@ -1039,10 +1212,7 @@ export class PostgresSession implements LiveSession {
   private checkParameterStatus(frame: BackendFrame): void {
     const message = decodeBackendMessage(frame);
     if (message.kind !== 'ParameterStatus') return;
-    const unsafe =
-      (message.name === 'standard_conforming_strings' && message.value !== 'on') ||
-      (message.name === 'client_encoding' && message.value.toUpperCase() !== 'UTF8');
-    if (unsafe) {
+    if (unsafeSetting(message.name, message.value)) {
       this.logger.warn(
         { parameter: message.name, value: message.value },
         'session changed a setting the classifier depends on; closing it',
@@ -1076,6 +1246,7 @@ export class PostgresSession implements LiveSession {
     // The approval request stays pending on the control plane: once approved, the same statement
     // may be re-run by the same principal within the retry window.
     this.heldApproval?.cancel(`the client connection ended (${reason})`);
+    this.wakeAnswerWaiters();
     clearTimeout(this.authTimer);
     clearTimeout(this.expiryTimer);
     if (error) {
@@ -1101,15 +1272,9 @@ function poisonSql(refusal: Refusal): string {
   return refusal.token;
 }
 
-function withFormats(
-  columns: readonly ColumnDescription[] | undefined,
-  formats: readonly number[],
-): readonly ColumnDescription[] | undefined {
-  if (!columns) return undefined;
-  return columns.map((column, i) => ({
-    ...column,
-    format: formats.length === 0 ? 0 : formats.length === 1 ? (formats[0] ?? 0) : (formats[i] ?? 0),
-  }));
+/** A setting under which the classifier would read SQL differently from the server. */
+function unsafeSetting(name: string, value: string): boolean {
+  return (name === 'standard_conforming_strings' && value !== 'on') || (name === 'client_encoding' && value.toUpperCase() !== 'UTF8');
 }
 
 function readTag(frame: BackendFrame): string {

@@ -1,20 +1,16 @@
 import type { ColumnDescription } from '@sluice/postgres-wire';
-import type { CommandFacts } from '../link/link-types.js';
 import type { SluiceError } from './pg-errors.js';
 import type { CompiledMask } from './result-masker.js';
+import type { ParsedStatement, PreparedEntry } from './prepared-statements.js';
 
-/** A statement as the session knows it: what it is, and how its results must be masked. */
-export interface StatementInfo {
-  readonly facts: readonly CommandFacts[];
-  /** Undefined: results pass untouched. */
-  readonly mask: CompiledMask | undefined;
-  /** From Describe(S): the columns (text format). */
-  columns?: readonly ColumnDescription[] | undefined;
-}
-
+/** A portal bound through Sluice: the statement's entry, and the decision its Bind was made under. */
 export interface PortalInfo {
-  readonly statement: StatementInfo;
+  readonly entry: PreparedEntry;
+  /** What the portal runs, as decided (every candidate of the name, when there were several). */
+  readonly decided: ParsedStatement;
   readonly resultFormats: readonly number[];
+  /** Position of the Bind in the session's message order (a transaction ending after it drops the portal). */
+  readonly seq: number;
   /** From Describe(P) (formats as bound). */
   columns?: readonly ColumnDescription[] | undefined;
 }
@@ -23,6 +19,8 @@ export interface PortalInfo {
 export interface CommandRecord {
   readonly text: string;
   readonly startedAt: number;
+  /** Run when the server reports the command done without error (DEALLOCATE takes effect then). */
+  readonly onSuccess?: () => void;
 }
 
 /**
@@ -39,6 +37,8 @@ export type Expectation =
       /** Set when the Query was replaced by a poison that makes the server fail it. */
       readonly refusal: Refusal | undefined;
       completed: number;
+      /** Position in the session's message order: an idle ReadyForQuery drops portals bound before it. */
+      readonly seq: number;
     }
   | { readonly kind: 'parse'; readonly refusal: Refusal | undefined; readonly command: CommandRecord }
   | { readonly kind: 'bind'; readonly refusal: Refusal | undefined }
@@ -52,11 +52,11 @@ export type Expectation =
        * answer arrives the client may already have sent Sync (which forgets the unnamed portal) or
        * re-bound the name, so it must not be looked up again by name.
        */
-      readonly described: StatementInfo | PortalInfo | undefined;
+      readonly described: PreparedEntry | PortalInfo | undefined;
     }
   | { readonly kind: 'execute'; readonly portal: PortalInfo; readonly command: CommandRecord; rows: number }
-  | { readonly kind: 'close' }
-  | { readonly kind: 'sync' };
+  | { readonly kind: 'close'; readonly onSuccess: (() => void) | undefined }
+  | { readonly kind: 'sync'; readonly seq: number };
 
 /** A refused command, and the unique token its poison carries so we can recognise the server's error. */
 export interface Refusal {

@@ -1,5 +1,6 @@
-import { DETECTOR_NAMES, compileMaskPlan, mergeMaskPlans, type ColumnRef, type MaskMatcher, type MaskPlan } from '@sluice/masking';
+import { DETECTOR_NAMES, compileMaskPlan, mergeMaskPlans, type MaskFunction, type MaskMatcher, type MaskPlan } from '@sluice/masking';
 import { decodeBackendMessage, encodeBackendMessage, type BackendFrame, type ColumnDescription } from '@sluice/postgres-wire';
+import type { ColumnOrigin } from './column-origin.js';
 
 /**
  * Types whose text and binary wire formats are both the plain UTF-8 string, so a masked string can
@@ -33,21 +34,28 @@ export function compileMask(plan: MaskPlan, hashKey: Uint8Array): CompiledMask {
 
 /**
  * How to rewrite the DataRows of one result set. Built from its RowDescription once the column
- * origins are resolved; `undefined` refs mean "origin unknown" and get every detector.
+ * origins are resolved; an `undefined` origin means "origin unknown" and gets every detector.
  *
  * Rules (fail closed):
- * - a column a rule names is masked with that rule's strategy; if its type is not a string type, or
- *   it is sent in binary for a type whose binary form is not the string, the value becomes NULL;
- * - a column of a known table that no rule names is scanned with the plan's detectors;
- * - a computed column (table OID 0) or one whose table could not be resolved is scanned with every
- *   detector, so `upper(email)` or `email || ''` do not slip through;
+ * - a column a rule names — under any of its origin's candidate names (a partition's parent, a view
+ *   column's base column), or, for a computed view column, any base column the view reads — is
+ *   masked with that rule's strategy; if its type is not a string type, or it is sent in binary for a
+ *   type whose binary form is not the string, the value becomes NULL;
+ * - a column of a known user table that no rule names is scanned with the plan's detectors;
+ * - a computed column (table OID 0), one whose table could not be resolved, a system catalog column
+ *   (`pg_stat_activity.query`) and a computed view column are scanned with every detector, so
+ *   `upper(email)`, `email || ''` or another session's statement text do not slip through;
  * - NULL stays NULL.
  */
 export class ResultMasker {
   private constructor(private readonly masks: readonly (ValueMask | undefined)[] | 'all-null') {}
 
-  static forColumns(columns: readonly ColumnDescription[], refs: readonly (ColumnRef | undefined)[], mask: CompiledMask): ResultMasker {
-    return new ResultMasker(columns.map((column, i) => maskFor(column, refs[i], mask)));
+  static forColumns(
+    columns: readonly ColumnDescription[],
+    origins: readonly (ColumnOrigin | undefined)[],
+    mask: CompiledMask,
+  ): ResultMasker {
+    return new ResultMasker(columns.map((column, i) => maskFor(column, origins[i], mask)));
   }
 
   /** For rows whose columns are unknown: every value becomes NULL (fail closed). */
@@ -70,11 +78,28 @@ export class ResultMasker {
   }
 }
 
-function maskFor(column: ColumnDescription, ref: ColumnRef | undefined, mask: CompiledMask): ValueMask | undefined {
+/**
+ * The column rule for a column of this origin: the first candidate a rule names, else (a computed
+ * view column) the first base column it may be derived from that a rule names. Matching is the
+ * matcher's (case-insensitive for unquoted patterns), so every candidate is asked.
+ */
+export function namedMaskFor(origin: ColumnOrigin, matcher: MaskMatcher): MaskFunction | undefined {
+  for (const ref of origin.candidates) {
+    const named = matcher.forColumn(ref);
+    if (named) return named;
+  }
+  for (const ref of origin.dependencies) {
+    const named = matcher.forColumn(ref);
+    if (named) return named;
+  }
+  return undefined;
+}
+
+function maskFor(column: ColumnDescription, origin: ColumnOrigin | undefined, mask: CompiledMask): ValueMask | undefined {
   const binary = column.format === 1;
   const isString = binary ? STRING_TYPES.has(column.typeOid) : TEXT_FORMAT_STRING_TYPES.has(column.typeOid);
-  if (column.tableOid === 0 || ref === undefined) return scanning(mask.unknownProvenance, isString);
-  const named = mask.matcher.forColumn(ref);
+  if (column.tableOid === 0 || origin === undefined) return scanning(mask.unknownProvenance, isString);
+  const named = namedMaskFor(origin, mask.matcher);
   if (named) {
     if (!isString) return () => null;
     return (value) => {
@@ -82,6 +107,7 @@ function maskFor(column: ColumnDescription, ref: ColumnRef | undefined, mask: Co
       return masked === null ? null : Buffer.from(masked, 'utf8');
     };
   }
+  if (origin.unknownProvenance) return scanning(mask.unknownProvenance, isString);
   return mask.matcher.scansText ? scanning(mask.matcher, isString) : undefined;
 }
 

@@ -1,70 +1,76 @@
 import { createHash } from 'node:crypto';
 import { classifyPostgres, fingerprintPostgres, type SqlStatementFacts } from '@sluice/sql';
 import type { CommandFacts } from '../link/link-types.js';
+import type { PreparedStatements } from './prepared-statements.js';
+
+/** What a statement does to the session's names, applied by the session as it forwards it. */
+export type SessionEffect =
+  /** DEALLOCATE name / ALL (null), DISCARD ALL: forget the names once the server confirms. */
+  | { readonly kind: 'deallocate'; readonly name: string | null }
+  /** DECLARE / CLOSE of a cursor: a protocol portal of that name is no longer ours (null: CLOSE ALL). */
+  | { readonly kind: 'cursor'; readonly name: string | null };
+
+export interface SessionStatement {
+  readonly facts: CommandFacts;
+  readonly effect: SessionEffect | undefined;
+  /** Set when the statement must be refused whatever policy says (Sluice cannot know what it runs). */
+  readonly unknowable?: string;
+}
 
 /**
  * Turns SQL text into the facts policy decides on, one per statement, remembering what the session
- * prepared (SQL PREPARE) and declared (DECLARE CURSOR) so that a later `EXECUTE p` or `FETCH c` is
- * decided as what it really runs — not as a harmless-looking utility statement.
+ * prepared (SQL PREPARE, and protocol Parse through the shared registry) and declared (DECLARE
+ * CURSOR) so that a later `EXECUTE p` or `FETCH c` is decided as what it really runs — not as a
+ * harmless-looking utility statement.
  */
 export class SqlSessionFacts {
-  private readonly prepared = new Map<string, CommandFacts>();
   private readonly cursors: CommandFacts[] = [];
 
-  constructor(private readonly maxStatementBytes: number) {}
+  constructor(private readonly prepared: PreparedStatements) {}
 
-  facts(sql: string): CommandFacts[] {
-    if (Buffer.byteLength(sql, 'utf8') > this.maxStatementBytes) {
-      return [
-        {
-          classes: ['sql.unparseable'],
-          tables: [],
-          tablesWritten: [],
-          functions: [],
-          hasWhere: null,
-          text: sql.slice(0, 1024),
-          fingerprint: exactFingerprint(sql),
-        },
-      ];
-    }
+  statements(sql: string): SessionStatement[] {
     const classification = classifyPostgres(sql);
     return classification.statements.map((statement) => this.track(statement));
   }
 
-  /** Facts of a protocol-level prepared statement referenced by name in Bind, when SQL PREPARE made it. */
-  preparedFacts(name: string): CommandFacts | undefined {
-    return this.prepared.get(name);
-  }
-
-  private track(statement: SqlStatementFacts): CommandFacts {
+  private track(statement: SqlStatementFacts): SessionStatement {
     const own = toFacts(statement);
     const primary = statement.classes[0];
     const name = statement.preparedName;
-    if (primary === 'sql.utility.prepare' && name !== null) {
-      this.prepared.set(name, own);
-      return own;
+    switch (primary) {
+      case 'sql.utility.prepare':
+        // Registered as soon as it is classified: an EXECUTE later in the same text must see it.
+        if (name !== null) this.prepared.addPrepared(name, own);
+        return { facts: own, effect: undefined };
+      case 'sql.utility.execute': {
+        // Every statement the name may stand for. A name Sluice never saw prepared would run
+        // something nobody decided on: refused.
+        const candidates = name === null ? [] : (this.prepared.get(name)?.facts ?? []);
+        if (candidates.length === 0) {
+          return { facts: own, effect: undefined, unknowable: `prepared statement "${name ?? ''}" was not prepared through Sluice` };
+        }
+        return { facts: merge(own, candidates), effect: undefined };
+      }
+      case 'sql.utility.deallocate':
+        return { facts: own, effect: { kind: 'deallocate', name } };
+      case 'sql.utility.discard':
+        // DISCARD ALL includes DEALLOCATE ALL. Anything the pattern misses keeps names known (safe side).
+        return { facts: own, effect: /^\s*discard\s+all\s*$/i.test(statement.text) ? { kind: 'deallocate', name: null } : undefined };
+      case 'sql.utility.cursor': {
+        // DECLARE carries its query's classes; FETCH/MOVE/CLOSE carry only the cursor class, and are
+        // decided as everything the session declared (we do not track cursor names: conservative).
+        const declares = statement.classes.length > 1;
+        const isClose = /^\s*close\b/i.test(statement.text);
+        const effect: SessionEffect | undefined = declares || isClose ? { kind: 'cursor', name: statement.cursorName } : undefined;
+        if (declares) {
+          this.cursors.push(own);
+          return { facts: own, effect };
+        }
+        return { facts: merge(own, this.cursors), effect };
+      }
+      default:
+        return { facts: own, effect: undefined };
     }
-    if (primary === 'sql.utility.execute') {
-      const prepared = name === null ? undefined : this.prepared.get(name);
-      // Unknown name: decide on the bare EXECUTE (policy denies it unless allowed).
-      return prepared ? merge(own, [prepared]) : own;
-    }
-    if (primary === 'sql.utility.deallocate') {
-      if (name === null) this.prepared.clear();
-      else this.prepared.delete(name);
-      return own;
-    }
-    if (primary === 'sql.utility.discard') {
-      this.prepared.clear();
-      return own;
-    }
-    if (primary === 'sql.utility.cursor') {
-      // DECLARE carries its query's classes; FETCH/MOVE/CLOSE carry only the cursor class, and are
-      // decided as everything the session declared (we do not track cursor names: conservative).
-      if (statement.classes.length > 1) this.cursors.push(own);
-      else return merge(own, this.cursors);
-    }
-    return own;
   }
 }
 

@@ -32,6 +32,11 @@ export class StatementGate {
     private readonly observe: DecisionObserver = () => undefined,
   ) {}
 
+  /** Changes whenever cached decisions are invalidated (policy, revocation, grants): decide again then. */
+  get epoch(): number {
+    return this.cache.epoch;
+  }
+
   async decide(context: GateContext, facts: CommandFacts): Promise<GateVerdict> {
     const started = process.hrtime.bigint();
     const verdict = await this.decideUnobserved(context, facts);

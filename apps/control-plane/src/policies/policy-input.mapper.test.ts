@@ -15,6 +15,7 @@ function statement(overrides: Partial<SqlStatementFacts>): SqlStatementFacts {
     explainedClasses: [],
     setting: null,
     preparedName: null,
+    cursorName: null,
     ...overrides,
   };
 }

@@ -1,0 +1,96 @@
+import type { ColumnDescription } from '@sluice/postgres-wire';
+import type { CommandFacts } from '../link/link-types.js';
+import type { CompiledMask } from './result-masker.js';
+
+/** A statement Parsed through Sluice, as it was decided. */
+export interface ParsedStatement {
+  readonly facts: readonly CommandFacts[];
+  /** Undefined: results pass untouched. */
+  readonly mask: CompiledMask | undefined;
+  /** The decision cache's invalidation epoch when this was decided: a newer one means decide again. */
+  readonly epoch: number;
+}
+
+/** What one name may refer to on the server; `seq` orders it against later DEALLOCATE/Close. */
+export type PreparedCandidate =
+  | { readonly seq: number; readonly source: 'protocol'; readonly statement: ParsedStatement }
+  | { readonly seq: number; readonly source: 'sql'; readonly facts: CommandFacts };
+
+/**
+ * Everything a prepared-statement name may stand for. The agent forwards messages before the server
+ * answers the earlier ones, so it cannot know whether a Parse or PREPARE of a name that already
+ * exists succeeded (the server keeps the first and fails with 42P05) or whether a DEALLOCATE ran. It
+ * keeps every candidate instead and uses all of them (a statement is decided and masked as the union
+ * of what the name may mean); candidates are dropped only when the server confirms a DEALLOCATE or
+ * Close, or when an unnamed Parse replaces the unnamed statement (which always succeeds or leaves
+ * none). Over-masking after a refused duplicate is the price of never masking too little.
+ */
+export class PreparedEntry {
+  readonly candidates: PreparedCandidate[] = [];
+  /** From Describe(S) of this name: the columns (text format) of what the server actually holds. */
+  columns: readonly ColumnDescription[] | undefined;
+
+  /** Facts of every candidate (for SQL EXECUTE and for deciding again). */
+  get facts(): CommandFacts[] {
+    return this.candidates.flatMap((c) => (c.source === 'protocol' ? c.statement.facts : [c.facts]));
+  }
+
+  /** Whether a Describe(S) answer needs column origins resolved (some candidate is masked). */
+  get masked(): boolean {
+    return this.candidates.some((c) => c.source === 'sql' || c.statement.mask !== undefined);
+  }
+}
+
+/** The session's prepared-statement names; SQL PREPARE and protocol Parse share one name space. */
+export class PreparedStatements {
+  private readonly entries = new Map<string, PreparedEntry>();
+  private counter = 0;
+
+  /** A position in the session's message order (taken when a message is forwarded). */
+  next(): number {
+    this.counter += 1;
+    return this.counter;
+  }
+
+  get(name: string): PreparedEntry | undefined {
+    return this.entries.get(name);
+  }
+
+  /** A Parse forwarded to the server: the unnamed statement is replaced, a named one may be (or 42P05). */
+  addParsed(name: string, statement: ParsedStatement): PreparedEntry {
+    const entry = name === '' ? new PreparedEntry() : (this.entries.get(name) ?? new PreparedEntry());
+    entry.candidates.push({ seq: this.next(), source: 'protocol', statement });
+    // Whichever statement the server now holds, an Execute asks it for the columns again.
+    entry.columns = undefined;
+    this.entries.set(name, entry);
+    return entry;
+  }
+
+  /** A SQL PREPARE forwarded to the server. */
+  addPrepared(name: string, facts: CommandFacts): void {
+    const entry = this.entries.get(name) ?? new PreparedEntry();
+    entry.candidates.push({ seq: this.next(), source: 'sql', facts });
+    entry.columns = undefined;
+    this.entries.set(name, entry);
+  }
+
+  /** Forget a name now (a refused Parse: Bind of it is then refused, which is the safe side). */
+  drop(name: string): void {
+    this.entries.delete(name);
+  }
+
+  /**
+   * The server confirmed DEALLOCATE/Close of `name` (null: all) forwarded at position `seq`: every
+   * candidate created before it is gone; candidates forwarded after it stay.
+   */
+  forget(name: string | null, seq: number): void {
+    const names = name === null ? [...this.entries.keys()] : [name];
+    for (const key of names) {
+      const entry = this.entries.get(key);
+      if (!entry) continue;
+      const kept = entry.candidates.filter((c) => c.seq > seq);
+      if (kept.length === 0) this.entries.delete(key);
+      else entry.candidates.splice(0, entry.candidates.length, ...kept);
+    }
+  }
+}
