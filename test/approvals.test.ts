@@ -164,6 +164,9 @@ describe('approvals through the agent', () => {
     const client = await connect(agentToken);
     const started = Date.now();
     const running = client.query('DELETE FROM orders WHERE id <= 3');
+    // Handled at once (it is awaited only after other awaits): a failure fails the test at
+    // `await running` below instead of surfacing as an unhandled rejection.
+    running.catch(() => undefined);
     const approval = await pendingFor('DELETE FROM orders WHERE id <= 3');
     await waitFor(() => (noticesOf(client).some((n) => n.includes(`approval ${approval.id} required`)) ? true : undefined));
     expect(await direct('SELECT count(*)::int AS n FROM orders')).toEqual([{ n: 10 }]); // nothing ran yet
@@ -187,10 +190,11 @@ describe('approvals through the agent', () => {
 
   it('fails a denied statement with 42501 carrying the comment, and leaves the connection usable', async () => {
     const client = await connect(agentToken);
-    const running = client.query('UPDATE orders SET total = 0');
+    // The handler is attached at once: the denial can reach the client before act() has returned.
+    const failed = client.query('UPDATE orders SET total = 0').catch((e: unknown) => e);
     const approval = await pendingFor('UPDATE orders SET total = 0');
     expect((await act(cpA, approval.id, 'deny', approverToken, 'no bulk updates on Fridays')).status).toBe(200);
-    const error = (await running.catch((e: unknown) => e)) as { code?: string; message?: string };
+    const error = (await failed) as { code?: string; message?: string };
     expect(error.code).toBe('42501');
     expect(error.message).toContain('no bulk updates on Fridays');
     expect(await direct('SELECT count(*)::int AS n FROM orders WHERE total = 0')).toEqual([{ n: 0 }]);

@@ -372,12 +372,23 @@ connections:
 
   it('records method, path, redacted query, decision, status, sizes and a masked preview in one session per token', async () => {
     await curl(...auth(), `${base}/echo?api_key=sk_live_supersecret&page=2`);
-    const events = await waitFor(async () => {
-      const list = await sessionEvents();
-      return list.some((e) => e.kind === 'command.result-preview') && list.some((e) => String(e.payload['path']) === '/echo')
-        ? list
-        : undefined;
-    }, 15_000);
+    // Recording is asynchronous (agent batch → gRPC → control-plane insert), and the agent records
+    // this request's completion only after the response has gone out. Earlier tests already left a
+    // preview and an /echo request in the session, so wait for this request's own events: its
+    // `command.received`, and its `command.completed` (recorded after its preview).
+    const thisRequest = (e: EventJson): boolean => /^GET \/echo\?.*page=2/.test(String(e.payload['text']));
+    const events = await waitFor(
+      async () => {
+        const list = await sessionEvents();
+        return list.some((e) => e.kind === 'command.received' && thisRequest(e)) &&
+          list.some((e) => e.kind === 'command.completed' && thisRequest(e)) &&
+          list.some((e) => e.kind === 'command.result-preview')
+          ? list
+          : undefined;
+      },
+      15_000,
+      'the recorded events of GET /echo?…&page=2',
+    );
     const text = JSON.stringify(events);
     // The /echo upstream repeats the request in its body: only its preview could hold the query, and
     // the agent's own credential is scrubbed from previews even then.

@@ -451,6 +451,9 @@ describe('reliability of the split (issue 7)', () => {
     let idleError = '';
     idle.on('error', (error) => (idleError ||= error.message));
     const running = busy.query('SELECT pg_sleep(3) AS slept, 42 AS answer');
+    // Handled at once (awaited only after the drain): a failure fails the test at `await running`
+    // below instead of surfacing as an unhandled rejection.
+    running.catch(() => undefined);
     await waitFor(async () => {
       const rows = await targetSql.query(`SELECT 1 FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep(3)%' AND state = 'active'`);
       return rows.rows.length > 0 ? true : undefined;
