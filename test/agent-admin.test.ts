@@ -217,17 +217,22 @@ describe('agent and control-plane health and metrics', () => {
       );
       expect(notReady.checks.database).toBe('down');
       expect((await fetch(`${cp.httpUrl}/healthz`)).status).toBe(200); // alive: do not restart it for this
+      // An outage longer than a few reconnect attempts: the push listener must keep trying.
+      await new Promise((resolve) => setTimeout(resolve, 5_000));
+      const stillDown = (await (await fetch(`${cp.httpUrl}/readyz`)).json()) as { checks: Record<string, string> };
+      expect(stillDown.checks.pushBus).toBe('down');
     } finally {
       await admin.query(`ALTER DATABASE ${admin.escapeIdentifier(controlDb.name)} ALLOW_CONNECTIONS true`);
       await admin.end();
     }
-    await waitFor(
+    const ready = await waitFor(
       async () => {
         const response = await fetch(`${cp.httpUrl}/readyz`);
-        return response.status === 200 ? true : undefined;
+        return response.status === 200 ? ((await response.json()) as { checks: Record<string, string> }) : undefined;
       },
       30_000,
       'the control plane to be ready again',
     );
+    expect(ready.checks).toEqual({ database: 'up', agentLink: 'up', pushBus: 'up' });
   });
 });

@@ -431,6 +431,15 @@ describe('reliability of the split (issue 7)', () => {
     expect(psqlResult.code).not.toBe(0);
     expect(psqlResult.stderr).toMatch(/revoked/);
     expect(nodeError).toMatch(/revoked/);
+    // The statement itself is cancelled in the database, not left running after the session ended.
+    await waitFor(
+      async () => {
+        const rows = await targetSql.query(`SELECT 1 FROM pg_stat_activity WHERE query = 'SELECT pg_sleep(60)' AND state = 'active'`);
+        return rows.rows.length === 0 ? true : undefined;
+      },
+      3_000,
+      'the revoked session’s pg_sleep(60) to be cancelled',
+    );
     // New sessions of the principal are refused, through either replica.
     await expect(connect(port, token, 'revoke-again')).rejects.toThrow(/revoked/);
     const unrevoke = await fetch(`${cpB.httpUrl}/api/v1/principals/${encodeURIComponent(principalId)}/unrevoke`, {

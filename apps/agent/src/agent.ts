@@ -49,7 +49,11 @@ export class Agent {
       onPush: (push) => this.onPush(push),
       onStateChange: (state) => logger.debug({ state }, 'link state'),
       onEventAck: (acked) => this.recorder.acknowledge(acked),
-      onReady: () => this.recorder.resendUnacknowledged(),
+      onReady: () => {
+        // Pushes sent while we were away (revocations, policy changes) never reached us: decide afresh.
+        this.decisions.invalidate();
+        this.recorder.resendUnacknowledged();
+      },
       openSessions: () => this.sessions.size,
     });
     const spool = new EventSpool(join(config.stateDir, 'spool', 'events.jsonl'), config.spoolMaxBytes);

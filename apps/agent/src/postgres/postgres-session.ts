@@ -198,6 +198,13 @@ export class PostgresSession implements LiveSession {
         : code === 'token_expired'
           ? 'terminated: the access token expired; reconnect with a new token'
           : `terminated: ${reason}`;
+    // PostgreSQL notices a closed connection only when it next writes to it: cancel what is running
+    // first, so a revoked principal's long statement does not go on (or commit) after the session ends.
+    const backend = this.backend;
+    if (backend && this.tracker.length > 0 && code !== 'agent_shutdown') {
+      const { host, port } = this.services.target;
+      sendCancel({ host, port, processId: backend.processId, secretKey: backend.secretKey }, this.logger);
+    }
     this.close(code, { severity: 'FATAL', code: SqlState.AdminShutdown, message });
   }
 

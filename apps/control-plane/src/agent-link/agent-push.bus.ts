@@ -8,6 +8,7 @@ import { AgentLinkServer } from './agent-link.server.js';
 
 const CHANNEL = 'sluice_agent_push';
 const RECONNECT_DELAY_MS = 1_000;
+const RECONNECT_MAX_DELAY_MS = 10_000;
 
 /** Who a push is for: one agent, or every agent connected anywhere. */
 export type PushTarget = { readonly agentId: string } | 'all-agents';
@@ -75,24 +76,46 @@ export class AgentPushBus implements OnApplicationBootstrap, BeforeApplicationSh
       this.reconnect(client);
     });
     client.on('end', () => this.reconnect(client));
-    await client.connect();
-    await client.query(`LISTEN ${CHANNEL}`);
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${CHANNEL}`);
+    } catch (error) {
+      await client.end().catch(() => undefined);
+      throw error;
+    }
     this.listener = client;
     this.listening = true;
   }
 
+  /**
+   * Reconnects for as long as the replica runs (backing off up to RECONNECT_MAX_DELAY_MS). Pushes
+   * published while the listener was down are not replayed, so once it is back every agent connected
+   * here is told to drop its cached decisions (a missed revocation or policy change then takes
+   * effect at the next statement).
+   */
   private reconnect(client: pg.Client): void {
     if (this.listener !== client) return;
     this.listening = false;
     this.listener = undefined;
-    if (this.stopped) return;
-    clearTimeout(this.reconnectTimer);
-    this.reconnectTimer = setTimeout(() => {
-      this.listen().catch((error: unknown) => {
-        this.logger.warn({ err: error }, 'push listener could not reconnect; retrying');
-        this.reconnectTimer = setTimeout(() => void this.listen().catch(() => undefined), RECONNECT_DELAY_MS);
-      });
-    }, RECONNECT_DELAY_MS);
+    const attempt = (delay: number): void => {
+      if (this.stopped) return;
+      clearTimeout(this.reconnectTimer);
+      this.reconnectTimer = setTimeout(() => {
+        this.listen().then(
+          () => {
+            this.logger.info('push listener reconnected; agents here drop their cached decisions');
+            for (const agentId of this.link.connectedAgentIds()) {
+              this.link.push(agentId, { invalidateDecisions: { policyVersion: '', principalId: '' } });
+            }
+          },
+          (error: unknown) => {
+            this.logger.warn({ err: (error as Error).message, retryInMs: delay }, 'push listener could not reconnect; retrying');
+            attempt(Math.min(delay * 2, RECONNECT_MAX_DELAY_MS));
+          },
+        );
+      }, delay);
+    };
+    attempt(RECONNECT_DELAY_MS);
   }
 
   private deliver(payload: string): void {
