@@ -42,15 +42,8 @@ export class SqlSessionFacts {
         // Registered as soon as it is classified: an EXECUTE later in the same text must see it.
         if (name !== null) this.prepared.addPrepared(name, own);
         return { facts: own, effect: undefined };
-      case 'sql.utility.execute': {
-        // Every statement the name may stand for. A name Sluice never saw prepared would run
-        // something nobody decided on: refused.
-        const candidates = name === null ? [] : (this.prepared.get(name)?.facts ?? []);
-        if (candidates.length === 0) {
-          return { facts: own, effect: undefined, unknowable: `prepared statement "${name ?? ''}" was not prepared through Sluice` };
-        }
-        return { facts: merge(own, candidates), effect: undefined };
-      }
+      case 'sql.utility.execute':
+        return this.executing(own, name ?? '');
       case 'sql.utility.deallocate':
         return { facts: own, effect: { kind: 'deallocate', name } };
       case 'sql.utility.discard':
@@ -69,8 +62,22 @@ export class SqlSessionFacts {
         return { facts: merge(own, this.cursors), effect };
       }
       default:
+        // EXPLAIN ANALYZE EXECUTE p, CREATE TABLE … AS EXECUTE p: decided as what p runs, too.
+        if (name !== null) return this.executing(own, name);
         return { facts: own, effect: undefined };
     }
+  }
+
+  /**
+   * A statement that runs prepared statement `name`: decided as every statement the name may stand
+   * for. A name Sluice never saw prepared would run something nobody decided on: refused.
+   */
+  private executing(own: CommandFacts, name: string): SessionStatement {
+    const candidates = this.prepared.get(name)?.facts ?? [];
+    if (candidates.length === 0) {
+      return { facts: own, effect: undefined, unknowable: `prepared statement "${name}" was not prepared through Sluice` };
+    }
+    return { facts: merge(own, candidates), effect: undefined };
   }
 }
 
