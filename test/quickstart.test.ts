@@ -19,7 +19,8 @@ function isAlive(pid: number): boolean {
 describe('pnpm start', () => {
   let launcher: ManagedProcess | undefined;
   afterAll(async () => {
-    await launcher?.stop('SIGKILL');
+    // SIGINT, not SIGKILL: if the test failed half-way, the launcher still stops its children.
+    await launcher?.stop('SIGINT', 30_000);
   });
 
   it('runs everything from nothing, seeds the demo, and stops cleanly with no orphaned postgres', async () => {
