@@ -160,7 +160,7 @@ describe('agent and control-plane health and metrics', () => {
 
     const ready = await fetch(`${cp.httpUrl}/readyz`);
     expect(ready.status).toBe(200);
-    expect(await ready.json()).toEqual({ status: 'ready', checks: { database: 'up', agentLink: 'up', pushBus: 'up' } });
+    expect(await ready.json()).toEqual({ status: 'ready', checks: { database: 'up', agentLink: 'up', pushBus: 'up', identity: 'up' } });
     expect((await fetch(`${cp.httpUrl}/healthz`)).status).toBe(200);
   });
 
@@ -233,6 +233,6 @@ describe('agent and control-plane health and metrics', () => {
       30_000,
       'the control plane to be ready again',
     );
-    expect(ready.checks).toEqual({ database: 'up', agentLink: 'up', pushBus: 'up' });
+    expect(ready.checks).toEqual({ database: 'up', agentLink: 'up', pushBus: 'up', identity: 'up' });
   });
 });

@@ -14,7 +14,7 @@ describe('control plane with the embedded database', () => {
     const controlPlane = await startControlPlane({ SLUICE_STATE_DIR: stateDir, SLUICE_EMBEDDED_POSTGRES_PORT: String(await freePort()) });
     try {
       const ready = await fetch(`${controlPlane.httpUrl}/readyz`);
-      expect(await ready.json()).toEqual({ status: 'ready', checks: { database: 'up', agentLink: 'up', pushBus: 'up' } });
+      expect(await ready.json()).toEqual({ status: 'ready', checks: { database: 'up', agentLink: 'up', pushBus: 'up', identity: 'up' } });
       expect(controlPlane.process.logs().some((l) => l.msg === 'database migrations applied')).toBe(true);
       const pid = Number((await readFile(join(stateDir, 'postgres', 'postmaster.pid'), 'utf8')).split('\n')[0]);
       expect(await controlPlane.process.stop('SIGTERM')).toBe(0);

@@ -5,6 +5,7 @@ import type { DataSource } from 'typeorm';
 import { AgentLinkServer } from '../agent-link/agent-link.server.js';
 import { AgentPushBus } from '../agent-link/agent-push.bus.js';
 import { Public } from '../identity/auth.decorators.js';
+import { IdentityService } from '../identity/identity.service.js';
 
 const DATABASE_PROBE_TIMEOUT_MS = 2_000;
 
@@ -17,6 +18,7 @@ export class HealthController {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly agentLink: AgentLinkServer,
     private readonly pushBus: AgentPushBus,
+    private readonly identity: IdentityService,
   ) {}
 
   @Get('healthz')
@@ -27,22 +29,23 @@ export class HealthController {
   }
 
   @Get('readyz')
-  @ApiOkResponse({ description: 'The database answers, the agent link is listening and pushes reach this replica' })
+  @ApiOkResponse({
+    description: 'The database answers, the agent link is listening, pushes reach this replica and token issuers are loaded',
+  })
   @ApiServiceUnavailableResponse({ description: 'Something the control plane needs is down' })
   async ready(): Promise<{ status: 'ready'; checks: Record<string, 'up'> }> {
     const checks = {
       database: await this.databaseUp(),
       agentLink: this.agentLink.listeningPort !== undefined,
       pushBus: this.pushBus.isListening,
+      // Issuers load just after the HTTP listener starts (the development issuer needs its URL).
+      identity: this.identity.isStarted,
     };
-    const upDown = (up: boolean) => (up ? 'up' : 'down');
-    if (!checks.database || !checks.agentLink || !checks.pushBus) {
-      throw new ServiceUnavailableException({
-        status: 'not-ready',
-        checks: { database: upDown(checks.database), agentLink: upDown(checks.agentLink), pushBus: upDown(checks.pushBus) },
-      });
+    if (Object.values(checks).some((up) => !up)) {
+      const upDown = Object.fromEntries(Object.entries(checks).map(([name, up]) => [name, up ? 'up' : 'down']));
+      throw new ServiceUnavailableException({ status: 'not-ready', checks: upDown });
     }
-    return { status: 'ready', checks: { database: 'up', agentLink: 'up', pushBus: 'up' } };
+    return { status: 'ready', checks: { database: 'up', agentLink: 'up', pushBus: 'up', identity: 'up' } };
   }
 
   private async databaseUp(): Promise<boolean> {

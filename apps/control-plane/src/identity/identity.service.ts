@@ -33,7 +33,22 @@ export class IdentityService {
     this.logger = logger.child({ component: 'identity' });
   }
 
+  private started = false;
+
+  /** True once trusted issuers (and the development issuer, when enabled) are loaded: part of readiness. */
+  get isStarted(): boolean {
+    return this.started;
+  }
+
   async start(httpBaseUrl: string): Promise<void> {
+    try {
+      await this.loadIssuers(httpBaseUrl);
+    } finally {
+      this.started = true;
+    }
+  }
+
+  private async loadIssuers(httpBaseUrl: string): Promise<void> {
     const issuers: TrustedIssuerConfig[] = [...this.config.identity.issuers];
     if (this.config.devIssuer.enabled) {
       const base = this.config.publicUrl ?? httpBaseUrl;
