@@ -444,6 +444,15 @@ describe('match fields', () => {
     expect(decision).toMatchObject({ effect: 'deny', ruleIds: ['admin'] });
     expect(evaluate(policy([rules[0]]), input(traversal)).effect).toBe('deny');
   });
+
+  it('a path in another case cannot dodge a deny (paths compare case-insensitively; Express routes that way too)', () => {
+    const shouting = { command: { classes: ['http.DELETE'], http: { method: 'DELETE', path: '/ADMIN/Users/1', query: {} } } };
+    const rules = [
+      { id: 'everything', match: { paths: ['/**'] }, effect: 'allow' },
+      { id: 'admin', match: { paths: ['/admin/**'] }, effect: 'deny' },
+    ];
+    expect(evaluate(policy(rules), input(shouting))).toMatchObject({ effect: 'deny', ruleIds: ['admin'] });
+  });
 });
 
 describe('reasons', () => {
