@@ -82,6 +82,33 @@ describe('compileMaskPlan().forColumn', () => {
   });
 });
 
+describe('compileMaskPlan().forAnyColumn', () => {
+  const matcher = compileMaskPlan(
+    {
+      columns: [
+        { pattern: 'customers.ssn', strategy: { kind: 'partial', keepLast: 4 } },
+        { pattern: 'vip.ssn', strategy: { kind: 'redact' } },
+      ],
+      detectors: [],
+    },
+    { hashKey },
+  );
+
+  it('applies the strictest rule naming any of the names of one column (a parent and its partition)', () => {
+    const refs = [
+      { table: 'customers', column: 'ssn' },
+      { table: 'vip', column: 'ssn' },
+    ];
+    expect(matcher.forAnyColumn(refs)?.('123-45-6789')).toBe(matcher.forColumn({ table: 'vip', column: 'ssn' })?.('123-45-6789'));
+    expect(matcher.forAnyColumn([...refs].reverse())?.('123-45-6789')).not.toContain('6789');
+  });
+
+  it('returns undefined for no names, or names no rule covers', () => {
+    expect(matcher.forAnyColumn([])).toBeUndefined();
+    expect(matcher.forAnyColumn([{ table: 'customers', column: 'name' }])).toBeUndefined();
+  });
+});
+
 describe('compileMaskPlan', () => {
   it('refuses an invalid plan and a short key', () => {
     const bad = { columns: [{ pattern: 'a.b.c.d', strategy: REDACT }], detectors: [] };

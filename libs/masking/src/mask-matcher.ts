@@ -24,6 +24,11 @@ export interface MaskMatcher {
    */
   forColumn(ref: ColumnRef): MaskFunction | undefined;
   /**
+   * The strictest column rule that names any of `refs` (several names of one column's values: a
+   * view column and its base column, a partition and its parent), or undefined.
+   */
+  forAnyColumn(refs: readonly ColumnRef[]): MaskFunction | undefined;
+  /**
    * The text with every detector finding replaced (the same string when nothing is found). Used for
    * columns of unknown provenance (`upper(email)`) and JSON string values. A `null` strategy
    * redacts the finding: part of a text cannot be NULL.
@@ -81,6 +86,13 @@ export function compileMaskPlan(plan: MaskPlan, options: CompileMaskPlanOptions)
       if (columnRules.length === 0) return undefined;
       const folded = foldColumnRef(ref);
       for (const rule of columnRules) if (matchesColumn(rule.pattern, folded)) return rule.mask;
+      return undefined;
+    },
+    forAnyColumn(refs) {
+      if (columnRules.length === 0 || refs.length === 0) return undefined;
+      const folded = refs.map(foldColumnRef);
+      // Rules are sorted strictest first: the first that names any of the names wins.
+      for (const rule of columnRules) if (folded.some((ref) => matchesColumn(rule.pattern, ref))) return rule.mask;
       return undefined;
     },
     scanText(value) {

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { isIP, type Socket } from 'node:net';
 import { TLSSocket, type SecureContext } from 'node:tls';
-import type { MaskMatcher } from '@sluice/masking';
+import { mergeMaskPlans, type MaskMatcher } from '@sluice/masking';
 import {
   BackendMessageCode,
   DecodeError,
@@ -757,7 +757,7 @@ export class PostgresSession implements LiveSession {
   ): Promise<{ allowed: true; mask: CompiledMask | undefined } | { allowed: false; error: SluiceError }> {
     const opened = this.opened;
     if (!opened) return { allowed: false, error: { severity: 'ERROR', code: SqlState.InternalError, message: 'no session' } };
-    const masks: CompiledMask[] = [];
+    const masked: AgentDecision[] = [];
     for (const command of facts) {
       opened.recorder.record('command.received', {
         via,
@@ -798,11 +798,11 @@ export class PostgresSession implements LiveSession {
             },
           };
         }
-        masks.push(this.compiled(verdict.decision));
+        masked.push(verdict.decision);
         this.sessionMask = this.compiled(verdict.decision);
       }
     }
-    return { allowed: true, mask: masks.length === 0 ? undefined : masks.length === 1 ? masks[0] : mergeCompiled(masks) };
+    return { allowed: true, mask: this.compiledAll(masked) };
   }
 
   /**
@@ -861,6 +861,17 @@ export class PostgresSession implements LiveSession {
       compiledMasks.set(decision, mask);
     }
     return mask;
+  }
+
+  /**
+   * One mask for the results of several masked statements of one Query: their plans merged (the
+   * strictest strategy wins where two name the same column), applied to every result set of it.
+   */
+  private compiledAll(decisions: readonly AgentDecision[]): CompiledMask | undefined {
+    const [first, ...rest] = decisions;
+    if (!first) return undefined;
+    if (rest.length === 0) return this.compiled(first);
+    return compileMask(mergeMaskPlans(decisions.map((d) => d.maskPlan)), this.services.hashKey);
   }
 
   private refusal(error: SluiceError): Refusal {
@@ -1287,23 +1298,6 @@ function unsafeSetting(name: string, value: string): boolean {
 function readTag(frame: BackendFrame): string {
   const message = decodeBackendMessage(frame);
   return message.kind === 'CommandComplete' ? message.tag : '';
-}
-
-function mergeCompiled(masks: readonly CompiledMask[]): CompiledMask {
-  // Several masked statements in one Query: apply the first column rule that names a column, and
-  // every detector of every plan.
-  return {
-    matcher: {
-      forColumn: (ref) => masks.map((m) => m.matcher.forColumn(ref)).find((f) => f !== undefined),
-      scanText: (value) => masks.reduce((text, m) => m.matcher.scanText(text), value),
-      scansText: masks.some((m) => m.matcher.scansText),
-    },
-    unknownProvenance: {
-      forColumn: (ref) => masks.map((m) => m.unknownProvenance.forColumn(ref)).find((f) => f !== undefined),
-      scanText: (value) => masks.reduce((text, m) => m.unknownProvenance.scanText(text), value),
-      scansText: true,
-    },
-  };
 }
 
 function isLoopbackPeer(address: string | undefined): boolean {

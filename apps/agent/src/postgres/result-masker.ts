@@ -79,20 +79,13 @@ export class ResultMasker {
 }
 
 /**
- * The column rule for a column of this origin: the first candidate a rule names, else (a computed
- * view column) the first base column it may be derived from that a rule names. Matching is the
- * matcher's (case-insensitive for unquoted patterns), so every candidate is asked.
+ * The column rule for a column of this origin: the strictest rule naming any of its candidates
+ * (so `customers.ssn` partial cannot win over `vip.ssn` redact for a vip row read through
+ * `customers`), else (a computed view column) the strictest naming a base column it may be derived
+ * from. Matching is the matcher's (case-insensitive for unquoted patterns).
  */
 export function namedMaskFor(origin: ColumnOrigin, matcher: MaskMatcher): MaskFunction | undefined {
-  for (const ref of origin.candidates) {
-    const named = matcher.forColumn(ref);
-    if (named) return named;
-  }
-  for (const ref of origin.dependencies) {
-    const named = matcher.forColumn(ref);
-    if (named) return named;
-  }
-  return undefined;
+  return matcher.forAnyColumn(origin.candidates) ?? matcher.forAnyColumn(origin.dependencies);
 }
 
 function maskFor(column: ColumnDescription, origin: ColumnOrigin | undefined, mask: CompiledMask): ValueMask | undefined {
