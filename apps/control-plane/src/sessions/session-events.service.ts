@@ -47,9 +47,14 @@ interface PreparedEvent {
   readonly seq: number;
   readonly kind: string;
   readonly occurredAt: Date;
+  /** The sanitised payload: what jsonb will read back, so what the chain hashes. */
+  readonly payload: unknown;
   /** Canonical JSON of the sanitised payload: stored as is, so it reads back to the value hashed. */
   readonly payloadJson: string;
 }
+
+/** Sessions known to belong to an agent (they never change agent); bounded, oldest forgotten first. */
+const MAX_KNOWN_OWNERS = 10_000;
 
 interface EventRow {
   seq: string;
@@ -79,6 +84,8 @@ const SELECT_EVENT = `SELECT seq, kind, occurred_at, payload, encode(prev_hash, 
 export class SessionEventsService {
   /** Per-session queue: batches of one session are stored one after another (the link does not wait). */
   private readonly queues = new Map<string, Promise<unknown>>();
+  /** sessionId → agentId of sessions whose ownership (and chain row) this replica has seen. */
+  private readonly owners = new Map<string, string>();
 
   constructor(
     @InjectRepository(SessionEventEntity) private readonly events: Repository<SessionEventEntity>,
@@ -211,14 +218,9 @@ export class SessionEventsService {
         { agentId, sessionId, seq: event.seq, kind: event.kind.slice(0, 64), problem },
         'malformed session event recorded as such',
       );
-      const payload = sanitizePayload({ problem, kind: event.kind.slice(0, 64) });
-      return {
-        sessionId,
-        seq: event.seq,
-        kind: 'event.malformed',
-        occurredAt: receivedAt,
-        payloadJson: canonicalJson(payload.ok ? payload.value : {}),
-      };
+      const sanitized = sanitizePayload({ problem, kind: event.kind.slice(0, 64) });
+      const payload = sanitized.ok ? sanitized.value : {};
+      return { sessionId, seq: event.seq, kind: 'event.malformed', occurredAt: receivedAt, payload, payloadJson: canonicalJson(payload) };
     };
     if (!KIND.test(event.kind)) return malformed('invalid kind');
     const at = event.occurredAtUnixMs;
@@ -233,7 +235,14 @@ export class SessionEventsService {
     if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return malformed('payload is not a JSON object');
     const clean = sanitizePayload(parsed);
     if (!clean.ok) return malformed(clean.problem);
-    return { sessionId, seq: event.seq, kind: event.kind, occurredAt: new Date(Math.trunc(at)), payloadJson: canonicalJson(clean.value) };
+    return {
+      sessionId,
+      seq: event.seq,
+      kind: event.kind,
+      occurredAt: new Date(Math.trunc(at)),
+      payload: clean.value,
+      payloadJson: canonicalJson(clean.value),
+    };
   }
 
   /**
@@ -244,15 +253,16 @@ export class SessionEventsService {
    */
   private async storeSession(agentId: string, sessionId: string, prepared: readonly PreparedEvent[]): Promise<boolean> {
     const sealed = await this.events.manager.transaction(async (tx) => {
-      const owned = await tx.query<unknown[]>(`SELECT 1 FROM sessions WHERE id = $1 AND agent_id = $2`, [sessionId, agentId]);
-      if (owned.length === 0) return undefined;
-      await tx.query(`INSERT INTO session_event_chains (session_id) VALUES ($1) ON CONFLICT (session_id) DO NOTHING`, [sessionId]);
-      const heads = await tx.query<{ chained_seq: string; head_hash: string }[]>(
-        `SELECT chained_seq, encode(head_hash, 'hex') AS head_hash FROM session_event_chains WHERE session_id = $1 FOR UPDATE`,
+      if (!(await this.owns(tx, agentId, sessionId))) return undefined;
+      const heads = await tx.query<{ chained_seq: string; head_hash: string; max_seq: string }[]>(
+        `SELECT chained_seq, encode(head_hash, 'hex') AS head_hash, max_seq FROM session_event_chains WHERE session_id = $1 FOR UPDATE`,
         [sessionId],
       );
       const head = heads[0];
       if (!head) throw new Error('chain row vanished under its lock');
+      const chainedSeq = Number(head.chained_seq);
+      const next = inOrderAfter(prepared, chainedSeq);
+      if (next && Number(head.max_seq) === chainedSeq) return this.storeInOrder(tx, sessionId, next, head.head_hash);
       const inserted = await tx.query<{ seq: string }[]>(
         `INSERT INTO session_events (session_id, seq, kind, occurred_at, payload)
          SELECT $1, * FROM unnest($2::bigint[], $3::text[], $4::timestamptz[], $5::jsonb[])
@@ -265,14 +275,8 @@ export class SessionEventsService {
           prepared.map((e) => e.payloadJson),
         ],
       );
-      const chain = await this.extendChain(tx, sessionId, Number(head.chained_seq), head.head_hash);
-      await tx.query(
-        `UPDATE session_event_chains
-            SET chained_seq = $2, head_hash = decode($3, 'hex'), stored_count = stored_count + $4,
-                max_seq = GREATEST(max_seq, $5), updated_at = now()
-          WHERE session_id = $1`,
-        [sessionId, chain.chainedSeq, chain.headHash, inserted.length, Math.max(0, ...inserted.map((r) => Number(r.seq)))],
-      );
+      const chain = await this.extendChain(tx, sessionId, chainedSeq, head.head_hash);
+      await this.updateHead(tx, sessionId, chain, inserted.length, Math.max(0, ...inserted.map((r) => Number(r.seq))));
       return chain;
     });
     if (!sealed) return false;
@@ -281,6 +285,81 @@ export class SessionEventsService {
       this.logger.info({ sessionId, seq: sealed.chainedSeq, headHash: sealed.headHash }, 'session log sealed');
     }
     return true;
+  }
+
+  /**
+   * Whether the session is this agent's; the first time, also makes sure its chain row exists.
+   * Remembered per replica: a session never changes agent.
+   */
+  private async owns(tx: EntityManager, agentId: string, sessionId: string): Promise<boolean> {
+    if (this.owners.get(sessionId) === agentId) return true;
+    const owned = await tx.query<unknown[]>(`SELECT 1 FROM sessions WHERE id = $1 AND agent_id = $2`, [sessionId, agentId]);
+    if (owned.length === 0) return false;
+    await tx.query(`INSERT INTO session_event_chains (session_id) VALUES ($1) ON CONFLICT (session_id) DO NOTHING`, [sessionId]);
+    if (this.owners.size >= MAX_KNOWN_OWNERS) this.owners.delete(this.owners.keys().next().value ?? '');
+    this.owners.set(sessionId, agentId);
+    return true;
+  }
+
+  /**
+   * The common case — events arriving in order right after the chain head, nothing stored beyond
+   * it: hashed here and inserted already chained (one INSERT, no read-back). The hash is over the
+   * sanitised payload, which is exactly what jsonb reads back, so verify recomputes the same chain.
+   */
+  private async storeInOrder(
+    tx: EntityManager,
+    sessionId: string,
+    events: readonly PreparedEvent[],
+    headHash: string,
+  ): Promise<{ chainedSeq: number; headHash: string; sealedNow: boolean }> {
+    let prev = headHash;
+    let sealedNow = false;
+    const prevs: string[] = [];
+    const hashes: string[] = [];
+    for (const event of events) {
+      const hash = eventHash(event, prev);
+      prevs.push(prev);
+      hashes.push(hash);
+      if (TERMINAL_KINDS.has(event.kind)) sealedNow = true;
+      prev = hash;
+    }
+    const inserted = await tx.query<unknown[]>(
+      `INSERT INTO session_events (session_id, seq, kind, occurred_at, payload, prev_hash, hash)
+       SELECT $1, u.seq, u.kind, u.occurred_at, u.payload, decode(u.prev, 'hex'), decode(u.hash, 'hex')
+         FROM unnest($2::bigint[], $3::text[], $4::timestamptz[], $5::jsonb[], $6::text[], $7::text[])
+           AS u(seq, kind, occurred_at, payload, prev, hash)
+       ON CONFLICT (session_id, seq) DO NOTHING RETURNING seq`,
+      [
+        sessionId,
+        events.map((e) => e.seq),
+        events.map((e) => e.kind),
+        events.map((e) => e.occurredAt.toISOString()),
+        events.map((e) => e.payloadJson),
+        prevs,
+        hashes,
+      ],
+    );
+    // Nothing beyond the head was stored (checked under the chain lock), so every row must be new.
+    if (inserted.length !== events.length) throw new Error('events beyond the chain head appeared under its lock');
+    const chain = { chainedSeq: events.at(-1)?.seq ?? 0, headHash: prev, sealedNow };
+    await this.updateHead(tx, sessionId, chain, inserted.length, chain.chainedSeq);
+    return chain;
+  }
+
+  private async updateHead(
+    tx: EntityManager,
+    sessionId: string,
+    chain: { chainedSeq: number; headHash: string },
+    insertedCount: number,
+    maxInserted: number,
+  ): Promise<void> {
+    await tx.query(
+      `UPDATE session_event_chains
+          SET chained_seq = $2, head_hash = decode($3, 'hex'), stored_count = stored_count + $4,
+              max_seq = GREATEST(max_seq, $5), updated_at = now()
+        WHERE session_id = $1`,
+      [sessionId, chain.chainedSeq, chain.headHash, insertedCount, maxInserted],
+    );
   }
 
   /** Chains every stored, unchained event that now follows the chain without a gap. */
@@ -360,4 +439,14 @@ function view(row: EventRow): SessionEventView {
     prevHash: row.prev_hash,
     hash: row.hash,
   };
+}
+
+/**
+ * The batch's events after `chainedSeq`, if they continue it without a gap (duplicates of stored
+ * events dropped); undefined when they do not (a resend after a gap, out of order).
+ */
+function inOrderAfter(prepared: readonly PreparedEvent[], chainedSeq: number): PreparedEvent[] | undefined {
+  const fresh = prepared.filter((e) => e.seq > chainedSeq).sort((a, b) => a.seq - b.seq);
+  if (fresh.length === 0) return undefined;
+  return fresh.every((e, i) => e.seq === chainedSeq + 1 + i) ? fresh : undefined;
 }
