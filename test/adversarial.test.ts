@@ -11,7 +11,7 @@ import { createTestDatabase, freePort, waitFor, type ManagedProcess, type TestDa
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openRawSession } from './support/postgres-clients.js';
-import { dataRowText, sendPipeline, settle } from './support/raw-pipeline.js';
+import { dataRowText, sendPipeline, settle, type PipelineStep } from './support/raw-pipeline.js';
 import { CONTROL_PLANE_CLI, devToken, startAgent, startControlPlane, type RunningControlPlane } from './support/system.js';
 
 /**
@@ -402,6 +402,44 @@ describe('adversarial: an attacker against the data path and the control plane',
       const messages = await settle(reader, socket, from, 7);
       socket.destroy();
       expectNoSecret(dataRowText(messages), [VAULT_SECRET]);
+    });
+
+    it('keeps a name it refused a Parse for: a later Parse of the name cannot stand in for what the server still holds', async () => {
+      const { socket, reader } = await openRawSession(port, target.name, agentToken);
+      const from = reader.messages.length;
+      sendPipeline(socket, [
+        { parse: 'SELECT secret FROM vault', name: 'held' },
+        { sync: true },
+        { parse: 'DELETE FROM keepers', name: 'held' }, // refused by policy (agents never write)
+        { sync: true },
+        { parse: 'SELECT 1', name: 'held' }, // 42P05: the server still holds the vault statement
+        { sync: true },
+        { bind: 'held' },
+        { execute: '' },
+        { sync: true },
+      ]);
+      const messages = await settle(reader, socket, from, 4);
+      socket.destroy();
+      expect(messages.flatMap((m) => (m.kind === 'ErrorResponse' ? [m.code] : []))).toEqual(['42501', '42P05']);
+      expect(messages.filter((m) => m.kind === 'DataRow')).toHaveLength(1);
+      expectNoSecret(dataRowText(messages), [VAULT_SECRET]);
+      expect(await keeperCount()).toBe(3);
+    });
+
+    it('bounds what a session can make the agent remember: a flood of Parses of one name is refused with 54000', async () => {
+      const { socket, reader } = await openRawSession(port, target.name, agentToken);
+      const from = reader.messages.length;
+      const steps: PipelineStep[] = [];
+      for (let i = 0; i < 40; i++) steps.push({ parse: `SELECT ${i}`, name: 'flood' }, { sync: true });
+      steps.push({ query: 'SELECT 1 AS still_usable' });
+      sendPipeline(socket, steps);
+      const messages = await settle(reader, socket, from, 41);
+      socket.destroy();
+      const codes = messages.flatMap((m) => (m.kind === 'ErrorResponse' ? [m.code] : []));
+      // The first Parse creates it, the next 31 are remembered as candidates (the server says 42P05), the rest are refused.
+      expect(codes.filter((c) => c === '42P05')).toHaveLength(31);
+      expect(codes.filter((c) => c === '54000')).toHaveLength(8);
+      expect(dataRowText(messages.slice(-3))).toBe('1');
     });
 
     it('masks FETCH from a WITH HOLD cursor and a binary cursor over masked tables', async () => {

@@ -589,8 +589,11 @@ export class PostgresSession implements LiveSession {
       };
     }
     const statements = this.sqlFacts.statements(sql);
-    const unknowable = statements.find((s) => s.unknowable !== undefined)?.unknowable;
-    if (unknowable !== undefined) return { refusal: { severity: 'ERROR', code: SqlState.InvalidSqlStatementName, message: unknowable } };
+    const refused = statements.find((s) => s.refusal !== undefined)?.refusal;
+    if (refused) {
+      const code = refused.code === 'unknown-name' ? SqlState.InvalidSqlStatementName : SqlState.ProgramLimitExceeded;
+      return { refusal: { severity: 'ERROR', code, message: refused.message } };
+    }
     return { statements };
   }
 
@@ -601,6 +604,8 @@ export class PostgresSession implements LiveSession {
       // A cursor shares the portal name space: a protocol portal of that name is no longer the one we bound.
       if (effect.name === null) this.portals.clear();
       else this.portals.delete(effect.name);
+      const seq = this.prepared.next();
+      return { ...record, onSuccess: () => this.sqlFacts.closeCursor(effect.name, seq) };
     } else if (effect?.kind === 'deallocate') {
       const seq = this.prepared.next();
       return { ...record, onSuccess: () => this.prepared.forget(effect.name, seq) };
@@ -611,9 +616,10 @@ export class PostgresSession implements LiveSession {
   private async relayParse(name: string, sql: string, raw: Buffer): Promise<void> {
     const command = { text: sql, startedAt: Date.now() };
     const refuse = (error: SluiceError): void => {
-      // PostgreSQL would not create the statement; forgetting an earlier one of that name too makes a
-      // Bind of it fail closed.
-      this.prepared.drop(name);
+      // The poison is an unnamed Parse: the server drops its unnamed statement, and keeps an earlier
+      // statement of this name — so do we (forgetting it would let a later Parse of the name stand in
+      // for the statement the server still runs).
+      this.prepared.drop('');
       const refusal = this.refusal(error);
       this.toBackend(encodeFrontendMessage({ kind: 'Parse', name: '', sql: poisonSql(refusal), parameterTypes: [] }));
       this.tracker.expect({ kind: 'parse', refusal, command });
@@ -630,7 +636,10 @@ export class PostgresSession implements LiveSession {
       refuse(verdict.error);
       return;
     }
-    this.prepared.addParsed(name, { facts, mask: verdict.mask, epoch });
+    if (!this.prepared.addParsed(name, { facts, mask: verdict.mask, epoch })) {
+      refuse({ severity: 'ERROR', code: SqlState.ProgramLimitExceeded, message: PreparedStatements.LIMIT_MESSAGE });
+      return;
+    }
     this.toBackend(raw);
     this.tracker.expect({ kind: 'parse', refusal: undefined, command });
   }
@@ -1031,7 +1040,10 @@ export class PostgresSession implements LiveSession {
         if (head?.kind === 'query' || head?.kind === 'sync') {
           this.tracker.shift();
           // Idle: the transaction ended, and with it every portal bound before this point.
-          if (frame.raw[5] === 0x49) this.dropPortalsBefore(head.seq);
+          if (frame.raw[5] === 0x49) {
+            this.dropPortalsBefore(head.seq);
+            this.sqlFacts.endTransaction(head.seq);
+          }
         }
         return frame.raw;
       case BackendMessageCode.ParameterStatus:

@@ -54,9 +54,24 @@ describe('PreparedStatements: what a name may stand for on the server', () => {
   it('reports an entry as masked when any candidate is masked or came from SQL PREPARE', () => {
     const registry = new PreparedStatements();
     const masked = { ...parsed('SELECT email FROM customers'), mask: {} as ParsedStatement['mask'] };
-    expect(registry.addParsed('m', parsed('SELECT 1')).masked).toBe(false);
-    expect(registry.addParsed('m', masked).masked).toBe(true);
+    registry.addParsed('m', parsed('SELECT 1'));
+    expect(registry.get('m')?.masked).toBe(false);
+    registry.addParsed('m', masked);
+    expect(registry.get('m')?.masked).toBe(true);
     registry.addPrepared('s', facts('SELECT 1'));
     expect(registry.get('s')?.masked).toBe(true);
+  });
+
+  it('bounds what one session can make it remember: per name until DEALLOCATE, and in all', () => {
+    const registry = new PreparedStatements();
+    for (let i = 0; i < PreparedStatements.MAX_PER_NAME; i++) expect(registry.addParsed('dup', parsed(`SELECT ${i}`))).toBe(true);
+    expect(registry.addParsed('dup', parsed('SELECT secret FROM vault'))).toBe(false);
+    expect(registry.addPrepared('dup', facts('SELECT 2'))).toBe(false);
+    registry.forget('dup', registry.next());
+    expect(registry.addParsed('dup', parsed('SELECT 1'))).toBe(true);
+    for (let i = 1; i < PreparedStatements.MAX_TOTAL; i++) registry.addPrepared(`p${i}`, facts('SELECT 1'));
+    expect(registry.addPrepared('one-more', facts('SELECT 1'))).toBe(false);
+    registry.drop('p1');
+    expect(registry.addPrepared('one-more', facts('SELECT 1'))).toBe(true);
   });
 });

@@ -1,4 +1,3 @@
-import type { ColumnDescription } from '@sluice/postgres-wire';
 import type { CommandFacts } from '../link/link-types.js';
 import type { CompiledMask } from './result-masker.js';
 
@@ -27,8 +26,6 @@ export type PreparedCandidate =
  */
 export class PreparedEntry {
   readonly candidates: PreparedCandidate[] = [];
-  /** From Describe(S) of this name: the columns (text format) of what the server actually holds. */
-  columns: readonly ColumnDescription[] | undefined;
 
   /** Facts of every candidate (for SQL EXECUTE and for deciding again). */
   get facts(): CommandFacts[] {
@@ -43,8 +40,14 @@ export class PreparedEntry {
 
 /** The session's prepared-statement names; SQL PREPARE and protocol Parse share one name space. */
 export class PreparedStatements {
+  /** Statements one name may stand for at once, and in all (beyond: refused, 54000). */
+  static readonly MAX_PER_NAME = 32;
+  static readonly MAX_TOTAL = 10_000;
+  static readonly LIMIT_MESSAGE = `too many prepared statements in this session (at most ${PreparedStatements.MAX_TOTAL}, ${PreparedStatements.MAX_PER_NAME} per name until DEALLOCATE)`;
+
   private readonly entries = new Map<string, PreparedEntry>();
   private counter = 0;
+  private total = 0;
 
   /** A position in the session's message order (taken when a message is forwarded). */
   next(): number {
@@ -56,26 +59,32 @@ export class PreparedStatements {
     return this.entries.get(name);
   }
 
-  /** A Parse forwarded to the server: the unnamed statement is replaced, a named one may be (or 42P05). */
-  addParsed(name: string, statement: ParsedStatement): PreparedEntry {
-    const entry = name === '' ? new PreparedEntry() : (this.entries.get(name) ?? new PreparedEntry());
-    entry.candidates.push({ seq: this.next(), source: 'protocol', statement });
-    // Whichever statement the server now holds, an Execute asks it for the columns again.
-    entry.columns = undefined;
-    this.entries.set(name, entry);
-    return entry;
+  /**
+   * A Parse forwarded to the server: the unnamed statement is replaced, a named one may be (or 42P05).
+   * False (nothing recorded) when the limits are reached: the caller refuses the Parse.
+   */
+  addParsed(name: string, statement: ParsedStatement): boolean {
+    if (name === '') this.drop('');
+    return this.add(name, { seq: this.next(), source: 'protocol', statement });
   }
 
-  /** A SQL PREPARE forwarded to the server. */
-  addPrepared(name: string, facts: CommandFacts): void {
+  /** A SQL PREPARE forwarded to the server; false when the limits are reached (refuse it). */
+  addPrepared(name: string, facts: CommandFacts): boolean {
+    return this.add(name, { seq: this.next(), source: 'sql', facts });
+  }
+
+  private add(name: string, candidate: PreparedCandidate): boolean {
     const entry = this.entries.get(name) ?? new PreparedEntry();
-    entry.candidates.push({ seq: this.next(), source: 'sql', facts });
-    entry.columns = undefined;
+    if (entry.candidates.length >= PreparedStatements.MAX_PER_NAME || this.total >= PreparedStatements.MAX_TOTAL) return false;
+    entry.candidates.push(candidate);
+    this.total += 1;
     this.entries.set(name, entry);
+    return true;
   }
 
   /** Forget a name now (a refused Parse: Bind of it is then refused, which is the safe side). */
   drop(name: string): void {
+    this.total -= this.entries.get(name)?.candidates.length ?? 0;
     this.entries.delete(name);
   }
 
@@ -89,6 +98,7 @@ export class PreparedStatements {
       const entry = this.entries.get(key);
       if (!entry) continue;
       const kept = entry.candidates.filter((c) => c.seq > seq);
+      this.total -= entry.candidates.length - kept.length;
       if (kept.length === 0) this.entries.delete(key);
       else entry.candidates.splice(0, entry.candidates.length, ...kept);
     }

@@ -1,7 +1,7 @@
 import { loadSqlParser } from '@sluice/sql';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { PreparedStatements } from './prepared-statements.js';
-import { SqlSessionFacts } from './sql-facts.js';
+import { MAX_CURSORS, SqlSessionFacts } from './sql-facts.js';
 
 beforeAll(async () => {
   await loadSqlParser();
@@ -32,8 +32,11 @@ describe('SqlSessionFacts: statements decided as what they really run', () => {
 
   it('refuses to guess what an EXECUTE of a name it never saw prepared runs', () => {
     const { facts } = session();
-    expect(facts.statements('EXECUTE nowhere(1)')[0]?.unknowable).toMatch(/"nowhere" was not prepared through Sluice/);
-    expect(facts.statements('EXPLAIN ANALYZE EXECUTE nowhere')[0]?.unknowable).toBeDefined();
+    expect(facts.statements('EXECUTE nowhere(1)')[0]?.refusal).toEqual({
+      code: 'unknown-name',
+      message: 'prepared statement "nowhere" was not prepared through Sluice',
+    });
+    expect(facts.statements('EXPLAIN ANALYZE EXECUTE nowhere')[0]?.refusal?.code).toBe('unknown-name');
   });
 
   it('decides with every candidate a name may stand for after a duplicate PREPARE', () => {
@@ -41,6 +44,26 @@ describe('SqlSessionFacts: statements decided as what they really run', () => {
     facts.statements('PREPARE d AS SELECT secret FROM vault');
     facts.statements('PREPARE d AS SELECT 1'); // the server refuses this one (42P05)
     expect(facts.statements('EXECUTE d')[0]?.facts.tables).toEqual(['vault']);
+  });
+
+  it('decides FETCH as the cursor of that name; an unknown name as every cursor; forgets closed and ended ones', () => {
+    const { prepared, facts } = session();
+    facts.statements('DECLARE a CURSOR FOR SELECT email FROM customers');
+    facts.statements('DECLARE h CURSOR WITH HOLD FOR SELECT secret FROM vault');
+    expect(facts.statements('FETCH 1 FROM a')[0]?.facts.tables).toEqual(['customers']);
+    expect(facts.statements('FETCH 1 FROM opened_by_a_function')[0]?.facts.tables).toEqual(['customers', 'vault']);
+    facts.endTransaction(prepared.next()); // a ends with its transaction; h is WITH HOLD
+    expect(facts.statements('FETCH 1 FROM a')[0]?.facts.tables).toEqual(['vault']);
+    facts.closeCursor('h', prepared.next());
+    expect(facts.statements('FETCH 1 FROM h')[0]?.facts.tables).toEqual([]);
+  });
+
+  it('refuses more open cursors than the limit, and more prepared statements than the registry holds', () => {
+    const { facts } = session();
+    for (let i = 0; i < MAX_CURSORS; i++) facts.statements(`DECLARE c${i} CURSOR WITH HOLD FOR SELECT 1`);
+    expect(facts.statements('DECLARE one_more CURSOR FOR SELECT 1')[0]?.refusal?.code).toBe('too-many');
+    for (let i = 0; i < PreparedStatements.MAX_PER_NAME; i++) facts.statements('PREPARE p AS SELECT 1');
+    expect(facts.statements('PREPARE p AS SELECT 1')[0]?.refusal?.code).toBe('too-many');
   });
 
   it('reports DEALLOCATE, DISCARD ALL and cursor DECLARE/CLOSE as effects the session applies', () => {

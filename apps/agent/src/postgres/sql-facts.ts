@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { classifyPostgres, fingerprintPostgres, type SqlStatementFacts } from '@sluice/sql';
 import type { CommandFacts } from '../link/link-types.js';
-import type { PreparedStatements } from './prepared-statements.js';
+import { PreparedStatements } from './prepared-statements.js';
 
 /** What a statement does to the session's names, applied by the session as it forwards it. */
 export type SessionEffect =
@@ -13,8 +13,19 @@ export type SessionEffect =
 export interface SessionStatement {
   readonly facts: CommandFacts;
   readonly effect: SessionEffect | undefined;
-  /** Set when the statement must be refused whatever policy says (Sluice cannot know what it runs). */
-  readonly unknowable?: string;
+  /** Set when the statement must be refused whatever policy says (Sluice cannot know what it runs, or limits). */
+  readonly refusal?: { readonly code: 'unknown-name' | 'too-many'; readonly message: string };
+}
+
+/** Open cursors a session may have declared at once (DECLARE beyond it is refused). */
+export const MAX_CURSORS = 1_000;
+
+interface DeclaredCursor {
+  readonly facts: CommandFacts;
+  /** WITH HOLD (as written anywhere in the text: the safe side): outlives its transaction. */
+  readonly holdable: boolean;
+  /** Position in the session's message order, for dropping at transaction end. */
+  readonly seq: number;
 }
 
 /**
@@ -24,9 +35,30 @@ export interface SessionStatement {
  * harmless-looking utility statement.
  */
 export class SqlSessionFacts {
-  private readonly cursors: CommandFacts[] = [];
+  /** Every DECLARE of a name not known to be closed (a failed one stays: the safe side). */
+  private readonly cursors = new Map<string, DeclaredCursor[]>();
+  private cursorCount = 0;
 
   constructor(private readonly prepared: PreparedStatements) {}
+
+  /** The server confirmed CLOSE of `name` (null: CLOSE ALL) forwarded at `seq`. */
+  closeCursor(name: string | null, seq: number): void {
+    this.dropCursors((cursor, cursorName) => (name === null || cursorName === name) && cursor.seq < seq);
+  }
+
+  /** A transaction ended (idle ReadyForQuery): cursors declared before it without WITH HOLD are gone. */
+  endTransaction(seq: number): void {
+    this.dropCursors((cursor) => !cursor.holdable && cursor.seq < seq);
+  }
+
+  private dropCursors(gone: (cursor: DeclaredCursor, name: string) => boolean): void {
+    for (const [name, declared] of this.cursors) {
+      const kept = declared.filter((cursor) => !gone(cursor, name));
+      this.cursorCount -= declared.length - kept.length;
+      if (kept.length === 0) this.cursors.delete(name);
+      else this.cursors.set(name, kept);
+    }
+  }
 
   statements(sql: string): SessionStatement[] {
     const classification = classifyPostgres(sql);
@@ -40,7 +72,9 @@ export class SqlSessionFacts {
     switch (primary) {
       case 'sql.utility.prepare':
         // Registered as soon as it is classified: an EXECUTE later in the same text must see it.
-        if (name !== null) this.prepared.addPrepared(name, own);
+        if (name !== null && !this.prepared.addPrepared(name, own)) {
+          return { facts: own, effect: undefined, refusal: { code: 'too-many', message: PreparedStatements.LIMIT_MESSAGE } };
+        }
         return { facts: own, effect: undefined };
       case 'sql.utility.execute':
         return this.executing(own, name ?? '');
@@ -49,23 +83,45 @@ export class SqlSessionFacts {
       case 'sql.utility.discard':
         // DISCARD ALL includes DEALLOCATE ALL. Anything the pattern misses keeps names known (safe side).
         return { facts: own, effect: /^\s*discard\s+all\s*$/i.test(statement.text) ? { kind: 'deallocate', name: null } : undefined };
-      case 'sql.utility.cursor': {
-        // DECLARE carries its query's classes; FETCH/MOVE/CLOSE carry only the cursor class, and are
-        // decided as everything the session declared (we do not track cursor names: conservative).
-        const declares = statement.classes.length > 1;
-        const isClose = /^\s*close\b/i.test(statement.text);
-        const effect: SessionEffect | undefined = declares || isClose ? { kind: 'cursor', name: statement.cursorName } : undefined;
-        if (declares) {
-          this.cursors.push(own);
-          return { facts: own, effect };
-        }
-        return { facts: merge(own, this.cursors), effect };
-      }
+      case 'sql.utility.cursor':
+        return this.cursor(statement, own);
       default:
         // EXPLAIN ANALYZE EXECUTE p, CREATE TABLE … AS EXECUTE p: decided as what p runs, too.
         if (name !== null) return this.executing(own, name);
         return { facts: own, effect: undefined };
     }
+  }
+
+  /**
+   * DECLARE carries its query's classes; FETCH/MOVE carry only the cursor class and are decided as
+   * every query declared under that name — or, for a name Sluice did not see declared (a function
+   * may open one), as everything the session declared.
+   */
+  private cursor(statement: SqlStatementFacts, own: CommandFacts): SessionStatement {
+    const name = statement.cursorName;
+    const effect: SessionEffect = { kind: 'cursor', name };
+    if (statement.classes.length > 1) {
+      if (this.cursorCount >= MAX_CURSORS) {
+        return {
+          facts: own,
+          effect: undefined,
+          refusal: { code: 'too-many', message: `more than ${MAX_CURSORS} cursors open in this session; CLOSE some first` },
+        };
+      }
+      if (name !== null) {
+        const declared = { facts: own, holdable: /\bwith\s+hold\b/i.test(statement.text), seq: this.prepared.next() };
+        this.cursors.set(name, [...(this.cursors.get(name) ?? []), declared]);
+        this.cursorCount += 1;
+      }
+      return { facts: own, effect };
+    }
+    const known = name === null ? undefined : this.cursors.get(name);
+    const declared = known ?? [...this.cursors.values()].flat();
+    const decidedAs = merge(
+      own,
+      declared.map((cursor) => cursor.facts),
+    );
+    return { facts: decidedAs, effect: /^\s*close\b/i.test(statement.text) ? effect : undefined };
   }
 
   /**
@@ -75,7 +131,11 @@ export class SqlSessionFacts {
   private executing(own: CommandFacts, name: string): SessionStatement {
     const candidates = this.prepared.get(name)?.facts ?? [];
     if (candidates.length === 0) {
-      return { facts: own, effect: undefined, unknowable: `prepared statement "${name}" was not prepared through Sluice` };
+      return {
+        facts: own,
+        effect: undefined,
+        refusal: { code: 'unknown-name', message: `prepared statement "${name}" was not prepared through Sluice` },
+      };
     }
     return { facts: merge(own, candidates), effect: undefined };
   }
