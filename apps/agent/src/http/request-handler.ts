@@ -130,7 +130,10 @@ export class RequestHandler<C> {
       const { facts, context } = classified;
       session.recorder.record('command.received', { text: facts.text, ...classified.received, classes: facts.classes });
       const clientGone = new AbortController();
-      res.once('close', () => clientGone.abort());
+      // 'close' also follows a normal end; aborting then would build a DOMException per request.
+      res.once('close', () => {
+        if (!res.writableFinished) clientGone.abort();
+      });
       const verdict = await this.services.gate.decideWithHold(session, facts, AbortSignal.any([clientGone.signal, scope.signal]));
       session.recorder.record('command.decided', decidedEvent(verdict));
       if (scope.signal.aborted) {
