@@ -94,10 +94,47 @@ describe('normalizePostgres and fingerprintPostgres', () => {
         const [textA, textB] = [make(a), make(b)];
         const [keyA, keyB] = [fingerprintPostgres(textA), fingerprintPostgres(textB)];
         if (keyA === null || keyB === null || keyA !== keyB) return;
-        const facts = (text: string): unknown => classifyPostgres(text).statements.map(({ text: _text, ...rest }) => rest);
+        const facts = (text: string): unknown =>
+          classifyPostgres(text).statements.map(({ text: _text, fingerprint: _fingerprint, ...rest }) => rest);
         expect(facts(textA)).toEqual(facts(textB));
       }),
       { numRuns: 300 },
     );
+  });
+});
+
+describe('statement fingerprints (the decision-cache key)', () => {
+  const fingerprint = (sql: string, i = 0): string | undefined => classifyPostgres(sql).statements[i]?.fingerprint;
+
+  it('equal for statements that differ only in constants, spacing, comments or unquoted case', () => {
+    const a = fingerprint('SELECT abalance FROM pgbench_accounts WHERE aid = 1');
+    expect(a).toMatch(/^tree:[0-9a-f]{64}$/);
+    expect(fingerprint('SELECT abalance FROM pgbench_accounts WHERE aid = 987654')).toBe(a);
+    expect(fingerprint("select  ABALANCE from PGBENCH_ACCOUNTS /* c */ where AID = '5'")).toBe(a);
+  });
+
+  it('different for anything a fact or a name depends on', () => {
+    const a = fingerprint('SELECT abalance FROM pgbench_accounts WHERE aid = 1');
+    for (const other of [
+      'SELECT abalance FROM pgbench_branches WHERE aid = 1',
+      'SELECT abalance, filler FROM pgbench_accounts WHERE aid = 1',
+      'SELECT abalance FROM "PGBENCH_ACCOUNTS" WHERE aid = 1',
+      'DELETE FROM pgbench_accounts WHERE aid = 1',
+      'SELECT abalance FROM pgbench_accounts WHERE aid = 1 OR true',
+      'SELECT abalance FROM pgbench_accounts WHERE aid = $1',
+    ]) {
+      expect({ other, same: fingerprint(other) === a }).toEqual({ other, same: false });
+    }
+    expect(fingerprint('EXECUTE a')).not.toBe(fingerprint('EXECUTE b'));
+    expect(fingerprint("DO 'BEGIN NULL; END'")).not.toBe(fingerprint("DO 'BEGIN PERFORM pg_sleep(1); END'"));
+  });
+
+  it('one per statement of a multi-statement text; text that does not parse gets an exact one', () => {
+    const both = classifyPostgres('SELECT 1; DROP TABLE x');
+    expect(both.statements[0]?.fingerprint).toBe(fingerprint('SELECT 2'));
+    expect(both.statements[1]?.fingerprint).toBe(fingerprint('DROP TABLE x'));
+    expect(both.statements[1]?.fingerprint).not.toBe(fingerprint('DROP TABLE y'));
+    expect(fingerprint('SELECT (')).toMatch(/^exact:[0-9a-f]{64}$/);
+    expect(fingerprint('SELECT (')).not.toBe(fingerprint('SELECT ()'));
   });
 });

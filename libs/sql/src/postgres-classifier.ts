@@ -126,7 +126,50 @@ function classifyStatement(raw: RawStmt, slice: (location: number, length: numbe
     collectStatementFacts(raw.stmt, facts);
   }
   // The parser's slice runs up to the `;` (or the end of the text): drop the whitespace around it.
-  return facts.build(slice(raw.stmt_location ?? 0, raw.stmt_len ?? 0).trim());
+  const text = slice(raw.stmt_location ?? 0, raw.stmt_len ?? 0).trim();
+  return facts.build(text, raw.stmt === undefined ? exactFingerprint(text) : treeFingerprint(raw.stmt));
+}
+
+const CLOSE_OBJECT = Symbol('}');
+const CLOSE_ARRAY = Symbol(']');
+class TreeKey {
+  constructor(readonly name: string) {}
+}
+
+/**
+ * The parse tree without positions and with every constant (`A_Const`) replaced, hashed. Walked
+ * with an explicit stack (trees thousands of levels deep parse, and must not overflow the call
+ * stack); every primitive is written JSON-quoted and terminated, so the encoding is unambiguous.
+ */
+function treeFingerprint(stmt: object): string {
+  const out: string[] = [];
+  const stack: unknown[] = [stmt];
+  while (stack.length > 0) {
+    const item = stack.pop();
+    if (item === CLOSE_OBJECT) out.push('}');
+    else if (item === CLOSE_ARRAY) out.push(']');
+    else if (item instanceof TreeKey) out.push(`${JSON.stringify(item.name)}:`);
+    else if (Array.isArray(item)) {
+      out.push('[');
+      stack.push(CLOSE_ARRAY);
+      for (let i = item.length - 1; i >= 0; i--) stack.push(item[i]);
+    } else if (item !== null && typeof item === 'object') {
+      out.push('{');
+      stack.push(CLOSE_OBJECT);
+      const record = item as Record<string, unknown>;
+      const keys = Object.keys(record);
+      for (let i = keys.length - 1; i >= 0; i--) {
+        const key = keys[i] ?? '';
+        if (key === 'location') continue;
+        stack.push(key === 'A_Const' ? 0 : record[key], new TreeKey(key));
+      }
+    } else out.push(`${JSON.stringify(item)},`);
+  }
+  return `tree:${createHash('sha256').update(out.join(''), 'utf8').digest('hex')}`;
+}
+
+function exactFingerprint(text: string): string {
+  return `exact:${createHash('sha256').update(text, 'utf8').digest('hex')}`;
 }
 
 /**
@@ -162,6 +205,7 @@ function pseudoStatement(text: string, sqlClass: SqlClass, modifiesData: boolean
     setting: null,
     preparedName: null,
     cursorName: null,
+    fingerprint: exactFingerprint(text),
   });
 }
 

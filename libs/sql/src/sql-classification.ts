@@ -39,6 +39,13 @@ export interface SqlStatementFacts {
   readonly preparedName: string | null;
   /** For DECLARE/CLOSE (and FETCH/MOVE): the cursor's name; null for others and `CLOSE ALL`. */
   readonly cursorName: string | null;
+  /**
+   * A decision-cache key: `tree:` + SHA-256 of the statement's parse tree without constants and
+   * positions — equal for statements that differ only in constants, whitespace, comments or the case
+   * of unquoted names, whose facts are equal. (`exact:` + SHA-256 of the text for text that did not
+   * parse.) A decision that depends on the text itself must not be cached under it.
+   */
+  readonly fingerprint: string;
 }
 
 export const SQL_FAILURE_REASONS = [

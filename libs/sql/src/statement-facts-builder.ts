@@ -40,7 +40,7 @@ export class StatementFactsBuilder {
     return facts;
   }
 
-  build(text: string): SqlStatementFacts {
+  build(text: string, fingerprint: string): SqlStatementFacts {
     this.finish();
     const functions = [...this.functions];
     this.classifyFunctionCalls(functions);
@@ -59,6 +59,7 @@ export class StatementFactsBuilder {
       setting: this.setting,
       preparedName: this.preparedName,
       cursorName: this.cursorName,
+      fingerprint,
     });
   }
 

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { classifyPostgres, fingerprintPostgres, type SqlStatementFacts } from '@sluice/sql';
+import { classifyPostgres, type SqlStatementFacts } from '@sluice/sql';
 import type { CommandFacts } from '../link/link-types.js';
 import { PreparedStatements } from './prepared-statements.js';
 
@@ -149,7 +149,7 @@ function toFacts(statement: SqlStatementFacts): CommandFacts {
     functions: statement.functions,
     hasWhere: statement.hasWhere,
     text: statement.text,
-    fingerprint: fingerprintPostgres(statement.text) ?? exactFingerprint(statement.text),
+    fingerprint: statement.fingerprint,
   };
 }
 

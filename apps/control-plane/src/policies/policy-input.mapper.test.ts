@@ -16,6 +16,7 @@ function statement(overrides: Partial<SqlStatementFacts>): SqlStatementFacts {
     setting: null,
     preparedName: null,
     cursorName: null,
+    fingerprint: 'exact:test',
     ...overrides,
   };
 }

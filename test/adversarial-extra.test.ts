@@ -1,0 +1,496 @@
+// More adversarial tests against the PostgreSQL data path (security review, second pass): an
+// attacker with a valid token for a read-only principal whose PII is masked (`demo-agent`, group
+// `ai-agents`), against the real system (control plane + agent + PostgreSQL, raw sockets). Each test
+// names the attack. Self-contained: the same policy and schema as test/adversarial.test.ts.
+//
+// `it.fails` marks a leak the docs accept today (docs/postgres.md "Masking": content detectors are a
+// safety net, not a boundary); it starts failing — i.e. passing — once the limit is fixed.
+import { execFileSync } from 'node:child_process';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { encodeFrontendMessage, type BackendMessage, type FrontendMessage } from '@sluice/postgres-wire';
+import { createTestDatabase, freePort, type ManagedProcess, type TestDatabase } from '@sluice/testing';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openRawSession } from './support/postgres-clients.js';
+import { dataRowText, settle } from './support/raw-pipeline.js';
+import { CONTROL_PLANE_CLI, devToken, startAgent, startControlPlane, type RunningControlPlane } from './support/system.js';
+
+const POLICY = `
+rules:
+  - id: block-destructive-ddl
+    match: { commands: [sql.ddl.drop, sql.ddl.truncate] }
+    effect: { deny: { message: DROP and TRUNCATE are blocked } }
+
+  - id: open-sessions
+    match: { commands: [session.open], connection: { tags: { env: adversarial } } }
+    effect: allow
+
+  - id: people-do-anything-else
+    match: { connection: { tags: { env: adversarial } } }
+    when: "!('ai-agents' in principal.groups)"
+    effect: allow
+
+  - id: agents-read
+    match:
+      principal: { groups: [ai-agents] }
+      commands: [sql.dml.select, sql.tcl.*, sql.utility.show, sql.utility.set, sql.utility.explain, sql.utility.cursor,
+                 sql.utility.prepare, sql.utility.execute, sql.utility.deallocate, sql.utility.discard, sql.empty]
+    effect: allow
+
+  - id: agents-never-write
+    match: { principal: { groups: [ai-agents] }, commands: [sql.dml.insert, sql.dml.update, sql.dml.delete, sql.dml.merge] }
+    effect: { deny: { message: agents only read } }
+
+  - id: mask-pii
+    match: { principal: { groups: [ai-agents] } }
+    effect:
+      mask:
+        columns:
+          - { pattern: customers.email, strategy: { kind: redact } }
+          - { pattern: customers.ssn, strategy: { kind: redact } }
+          - { pattern: orders.customer_email, strategy: { kind: redact } }
+
+  - id: mask-vault
+    description: a mask that applies only where the vault table is read
+    match: { principal: { groups: [ai-agents] }, tables: [vault] }
+    effect:
+      mask:
+        columns: [{ pattern: vault.secret, strategy: { kind: redact } }]
+`;
+
+const EMAILS = ['alice.archer@example.com', 'bob.baker@example.org', 'carol.chen@example.net'];
+const SSNS = ['123-45-6789', '234-56-7890', '345-67-8901'];
+const VAULT_SECRET = 'vault-value-7f3c9a';
+const ORDER_EMAIL = 'dave.diaz@example.com';
+
+const SCHEMA = `
+CREATE TABLE customers (id int PRIMARY KEY, full_name text NOT NULL, email text NOT NULL, ssn text NOT NULL);
+INSERT INTO customers VALUES
+  (1, 'Alice Archer', '${EMAILS[0]}', '${SSNS[0]}'),
+  (2, 'Bob Baker', '${EMAILS[1]}', '${SSNS[1]}'),
+  (3, 'Carol Chen', '${EMAILS[2]}', '${SSNS[2]}');
+CREATE VIEW customer_contacts AS SELECT id, full_name, email FROM customers;
+CREATE TABLE orders (id int, region text NOT NULL, customer_email text NOT NULL) PARTITION BY LIST (region);
+CREATE TABLE orders_eu PARTITION OF orders FOR VALUES IN ('eu');
+INSERT INTO orders VALUES (1, 'eu', '${ORDER_EMAIL}');
+CREATE TABLE vault (id int PRIMARY KEY, secret text NOT NULL);
+INSERT INTO vault VALUES (1, '${VAULT_SECRET}');
+CREATE TABLE keepers (id int PRIMARY KEY, note text NOT NULL);
+INSERT INTO keepers VALUES (1, 'one'), (2, 'two'), (3, 'three');
+`;
+
+/** Frontend messages, built by hand (Execute with maxRows, Close, Describe(S), Bind parameters). */
+const msg = {
+  query: (sql: string): FrontendMessage => ({ kind: 'Query', sql }),
+  parse: (sql: string, name = '', parameterTypes: number[] = []): FrontendMessage => ({ kind: 'Parse', name, sql, parameterTypes }),
+  bind: (statement: string, portal = '', parameters: (Buffer | null)[] = []): FrontendMessage => ({
+    kind: 'Bind',
+    portal,
+    statement,
+    parameterFormats: [],
+    parameters,
+    resultFormats: [],
+  }),
+  describe: (target: 'S' | 'P', name: string): FrontendMessage => ({ kind: 'Describe', target, name }),
+  execute: (portal = '', maxRows = 0): FrontendMessage => ({ kind: 'Execute', portal, maxRows }),
+  close: (target: 'S' | 'P', name: string): FrontendMessage => ({ kind: 'Close', target, name }),
+  sync: (): FrontendMessage => ({ kind: 'Sync' }),
+};
+
+const errorCodes = (messages: readonly BackendMessage[]): string[] => messages.flatMap((m) => (m.kind === 'ErrorResponse' ? [m.code] : []));
+const dataRows = (messages: readonly BackendMessage[]): number => messages.filter((m) => m.kind === 'DataRow').length;
+
+describe('adversarial (extra): policy and masking bypasses through names, portals and cursors', () => {
+  let target: TestDatabase;
+  let controlDb: TestDatabase;
+  let controlPlane: RunningControlPlane;
+  let agent: ManagedProcess;
+  let port = 0;
+  let direct: pg.Client;
+  let agentToken = '';
+  const clients: pg.Client[] = [];
+
+  async function connect(token: string): Promise<pg.Client> {
+    const client = new pg.Client({
+      host: '127.0.0.1',
+      port,
+      database: target.name,
+      user: 'x',
+      password: token,
+      ssl: { rejectUnauthorized: false },
+    });
+    client.on('error', () => undefined);
+    clients.push(client);
+    await client.connect();
+    return client;
+  }
+
+  /** Sends `steps` in one write on a fresh agent session, waits for `ready` ReadyForQuery, returns what came back. */
+  async function pipeline(steps: readonly FrontendMessage[], ready: number, pauses: ReadonlyMap<number, number> = new Map()) {
+    const { socket, reader } = await openRawSession(port, target.name, agentToken);
+    try {
+      const from = reader.messages.length;
+      let batch: Buffer[] = [];
+      for (const [i, step] of steps.entries()) {
+        batch.push(encodeFrontendMessage(step));
+        const pause = pauses.get(i);
+        if (pause !== undefined) {
+          socket.write(Buffer.concat(batch));
+          batch = [];
+          await new Promise((r) => setTimeout(r, pause));
+        }
+      }
+      socket.write(Buffer.concat(batch));
+      return await settle(reader, socket, from, ready, 120_000);
+    } finally {
+      socket.destroy();
+    }
+  }
+
+  const expectNoSecret = (value: unknown, secrets: readonly string[]): void => {
+    const text = typeof value === 'string' ? value : JSON.stringify(value);
+    for (const secret of secrets) expect(text).not.toContain(secret);
+  };
+
+  beforeAll(async () => {
+    target = await createTestDatabase('sluice_adv_extra');
+    direct = new pg.Client({ connectionString: target.url });
+    await direct.connect();
+    await direct.query(SCHEMA);
+    controlDb = await createTestDatabase();
+    const dir = await mkdtemp(join(tmpdir(), 'sluice-adversarial-extra-'));
+    await writeFile(join(dir, 'policy.yaml'), POLICY);
+    const agentKey = execFileSync(process.execPath, [CONTROL_PLANE_CLI, 'agent-key', 'generate'], { encoding: 'utf8' }).trim();
+    controlPlane = await startControlPlane({
+      SLUICE_DATABASE_URL: controlDb.url,
+      SLUICE_BOOTSTRAP_AGENT_KEYS: agentKey,
+      SLUICE_POLICY_FILE: join(dir, 'policy.yaml'),
+    });
+    port = await freePort();
+    agent = await startAgent({
+      agentId: 'adversarial-extra-agent',
+      grpcPort: controlPlane.grpcPort,
+      agentKey,
+      yaml: `connections:
+  - name: adv-pg
+    protocol: postgres
+    listen: "127.0.0.1:${port}"
+    target: { host: 127.0.0.1, port: 5432, database: ${target.name}, sslMode: disable }
+    credentials: { username: postgres, password: { env: TARGET_PASSWORD } }
+    tags: { env: adversarial }
+`,
+      env: { TARGET_PASSWORD: 'unused-with-trust-auth', SLUICE_MAX_STATEMENT_BYTES: '4096', SLUICE_AGENT_ADMIN_LISTEN: 'off' },
+    });
+    await agent.waitForLog((l) => l.msg === 'connected to the control plane', 60_000);
+    agentToken = await devToken(controlPlane, 'demo-agent');
+  }, 180_000);
+
+  afterAll(async () => {
+    await Promise.all(clients.map((c) => c.end().catch(() => undefined)));
+    await direct.end();
+    await agent.stop('SIGKILL');
+    await controlPlane.process.stop('SIGKILL');
+    await controlDb.drop();
+    await target.drop();
+  });
+
+  describe('portals and cursors share one name space on the server', () => {
+    it('BYPASS: SQL FETCH from a protocol-level portal is not decided as what the portal runs (vault mask skipped)', async () => {
+      // The portal is bound (decided, masked with the vault rule) but not executed through Sluice;
+      // `FETCH ALL FROM pv` names a cursor Sluice never saw declared, so it is decided as "every open
+      // cursor" — none — and the vault rule (tables: [vault]) does not apply to the FETCH.
+      const messages = await pipeline(
+        [
+          msg.query('BEGIN'),
+          msg.parse('SELECT secret FROM vault', 'sv'),
+          msg.bind('sv', 'pv'),
+          msg.sync(),
+          msg.query('FETCH ALL FROM pv'),
+          msg.query('ROLLBACK'),
+        ],
+        4,
+      );
+      expect(errorCodes(messages)).toEqual([]);
+      expect(dataRows(messages)).toBe(1);
+      expectNoSecret(dataRowText(messages), [VAULT_SECRET]);
+    });
+
+    it('BYPASS: a failed duplicate Bind of a named portal (rolled back to a savepoint) re-points the portal’s decision', async () => {
+      // Bind `pv` (vault) succeeds; a second Bind of `pv` fails on the server (42P03, the first stays)
+      // but the agent already replaced its record of `pv` with the harmless statement's decision.
+      // ROLLBACK TO SAVEPOINT keeps the transaction — and the vault portal — alive.
+      const messages = await pipeline(
+        [
+          msg.query('BEGIN'),
+          msg.parse('SELECT secret FROM vault', 'sv'),
+          msg.bind('sv', 'pv'),
+          msg.sync(),
+          msg.query('SAVEPOINT a'),
+          msg.parse("SELECT 'harmless'::text AS secret", 'sh'),
+          msg.bind('sh', 'pv'),
+          msg.sync(),
+          msg.query('ROLLBACK TO SAVEPOINT a'),
+          msg.execute('pv'),
+          msg.sync(),
+          msg.query('ROLLBACK'),
+        ],
+        7,
+      );
+      expect(errorCodes(messages)).toEqual(['42P03']);
+      expect(dataRows(messages)).toBe(1);
+      expectNoSecret(dataRowText(messages), [VAULT_SECRET]);
+    });
+
+    it('BYPASS: CLOSE and DECLARE sent through the extended protocol leave a stale portal record to Execute a vault cursor under', async () => {
+      // Simple-protocol DECLARE/CLOSE make the agent forget a protocol portal of that name; the
+      // extended-protocol path (Parse of `CLOSE px` / `DECLARE px …`) does not.
+      const messages = await pipeline(
+        [
+          msg.query('BEGIN'),
+          msg.parse("SELECT 'harmless'::text AS secret", 'sh'),
+          msg.bind('sh', 'px'),
+          msg.sync(),
+          msg.parse('CLOSE px'),
+          msg.bind(''),
+          msg.execute(''),
+          msg.sync(),
+          msg.parse('DECLARE px CURSOR FOR SELECT secret FROM vault'),
+          msg.bind(''),
+          msg.execute(''),
+          msg.sync(),
+          msg.execute('px'),
+          msg.sync(),
+          msg.query('ROLLBACK'),
+        ],
+        6,
+      );
+      expect(errorCodes(messages)).toEqual([]);
+      expectNoSecret(dataRowText(messages), [VAULT_SECRET]);
+    });
+
+    it('BYPASS: a FETCH Parsed before its cursor is declared keeps the Parse-time decision (no cursor, no vault mask)', async () => {
+      const messages = await pipeline(
+        [
+          msg.parse('FETCH ALL FROM later', 'f'),
+          msg.sync(),
+          msg.query('BEGIN'),
+          msg.query('DECLARE later CURSOR FOR SELECT secret FROM vault'),
+          msg.bind('f'),
+          msg.execute(''),
+          msg.sync(),
+          msg.query('ROLLBACK'),
+        ],
+        4,
+      );
+      expect(errorCodes(messages)).toEqual([]);
+      expect(dataRows(messages)).toBe(1);
+      expectNoSecret(dataRowText(messages), [VAULT_SECRET]);
+    });
+
+    it('BYPASS: a Parsed `EXECUTE q` keeps the Parse-time meaning of q after DEALLOCATE + PREPARE re-point q at the vault', async () => {
+      const messages = await pipeline(
+        [
+          msg.query('PREPARE q AS SELECT 1::text AS secret'),
+          msg.parse('EXECUTE q', 'e'),
+          msg.sync(),
+          msg.query('DEALLOCATE q'),
+          msg.query('PREPARE q AS SELECT secret FROM vault'),
+          msg.bind('e'),
+          msg.execute(''),
+          msg.sync(),
+        ],
+        5,
+      );
+      expect(errorCodes(messages)).toEqual([]);
+      expect(dataRows(messages)).toBe(1);
+      expectNoSecret(dataRowText(messages), [VAULT_SECRET]);
+    });
+
+    it('masks a FETCH sent through the extended protocol from a declared vault cursor', async () => {
+      const messages = await pipeline(
+        [
+          msg.query('BEGIN'),
+          msg.query('DECLARE c CURSOR FOR SELECT secret FROM vault'),
+          msg.parse('FETCH ALL FROM c'),
+          msg.bind(''),
+          msg.execute(''),
+          msg.sync(),
+          msg.query('ROLLBACK'),
+        ],
+        4,
+      );
+      expect(dataRows(messages)).toBe(1);
+      expectNoSecret(dataRowText(messages), [VAULT_SECRET]);
+    });
+
+    it('does not run an unnamed portal kept by the server across Sync inside a transaction', async () => {
+      // Inside a transaction block the server keeps the unnamed portal after Sync; the agent forgets it.
+      const messages = await pipeline(
+        [
+          msg.query('BEGIN'),
+          msg.parse('SELECT secret FROM vault'),
+          msg.bind(''),
+          msg.sync(),
+          msg.execute(''),
+          msg.sync(),
+          msg.query('ROLLBACK'),
+        ],
+        4,
+      );
+      expect(errorCodes(messages)).toEqual(['42501']);
+      expectNoSecret(dataRowText(messages), [VAULT_SECRET]);
+    });
+
+    it('masks every batch of an Execute with maxRows (PortalSuspended, then Execute again) and after Describe(S) before Bind', async () => {
+      const messages = await pipeline(
+        [
+          msg.parse('SELECT email, ssn FROM customers ORDER BY id', 'pc'),
+          msg.describe('S', 'pc'),
+          msg.bind('pc', 'cur'),
+          msg.execute('cur', 1),
+          msg.execute('cur', 1),
+          msg.execute('cur', 0),
+          msg.sync(),
+        ],
+        1,
+      );
+      expect(messages.filter((m) => m.kind === 'PortalSuspended')).toHaveLength(2);
+      expect(dataRows(messages)).toBe(3);
+      expectNoSecret(dataRowText(messages), [...EMAILS, ...SSNS]);
+    });
+
+    it('does not let Close of the unnamed statement, or a Bind racing its Parse, run something undecided', async () => {
+      const messages = await pipeline(
+        [
+          msg.parse('SELECT secret FROM vault'),
+          msg.close('S', ''),
+          msg.bind(''), // the server has no unnamed statement now: 26000
+          msg.execute(''),
+          msg.sync(),
+          msg.parse('SELECT email FROM customers WHERE id = $1', 'typed', [23]),
+          msg.bind('typed', '', [Buffer.from('1')]), // Bind of a named statement whose Parse is in flight
+          msg.execute(''),
+          msg.sync(),
+        ],
+        2,
+      );
+      expect(errorCodes(messages)).toEqual(['26000']);
+      expect(dataRows(messages)).toBe(1);
+      expectNoSecret(dataRowText(messages), [VAULT_SECRET, ...EMAILS]);
+    });
+  });
+
+  describe('names the classifier reads', () => {
+    it('masks vault read through CTE scope tricks, TABLE, unicode-escaped, quoted, qualified and over-long names', async () => {
+      const agentClient = await connect(agentToken);
+      const reads = [
+        'TABLE vault',
+        'SELECT * FROM (WITH vault AS (SELECT 1) SELECT * FROM vault) a, vault',
+        "(WITH vault AS (SELECT 'x'::text AS secret) SELECT secret FROM vault) UNION ALL (SELECT secret FROM vault)",
+        'WITH vault AS (SELECT secret FROM vault) SELECT secret FROM vault',
+        'WITH a AS (SELECT * FROM vault), vault AS (SELECT 1 AS n) SELECT a.secret FROM a',
+        'SELECT secret FROM U&"\\0076ault"',
+        'SELECT secret FROM "vault"',
+        `SELECT secret FROM ${'' /* db.schema.table */}"${'sluice_adv_extra'}".public.vault`.replace('"sluice_adv_extra"', 'current_db'),
+        `SELECT secret FROM public.vault${'x'.repeat(0)}`,
+        `SELECT secret FROM ONLY vault`,
+        'SELECT (SELECT secret FROM vault LIMIT 1) AS s',
+        'SELECT secret FROM vault WHERE EXISTS (SELECT 1 FROM vault)',
+        "SELECT * FROM json_populate_record(NULL::vault, '{}') r, vault v",
+      ];
+      for (const raw of reads) {
+        const sql = raw.replace('current_db', `"${target.name}"`);
+        let text = '';
+        try {
+          const result = await agentClient.query({ text: sql, rowMode: 'array' });
+          text = JSON.stringify(result.rows);
+        } catch (error) {
+          text = `error ${(error as pg.DatabaseError).code ?? ''} ${(error as Error).message}`;
+        }
+        expect({ sql, leaked: text.includes(VAULT_SECRET) }).toEqual({ sql, leaked: false });
+      }
+    });
+
+    it('masks after SET search_path and with over-long identifiers the server truncates', async () => {
+      const agentClient = await connect(agentToken);
+      await agentClient.query('SET search_path = pg_catalog, public');
+      const long = `vault${'x'.repeat(0)}`;
+      const result = await agentClient.query({ text: `SELECT secret FROM ${long}`, rowMode: 'array' });
+      expectNoSecret(result.rows, [VAULT_SECRET]);
+      // 63 bytes is NAMEDATALEN - 1: the server and the classifier both read `customers`' alias as truncated.
+      const alias = `e${'y'.repeat(80)}`;
+      const aliased = await agentClient.query({ text: `SELECT ${alias}.email FROM customers ${alias}`, rowMode: 'array' });
+      expectNoSecret(aliased.rows, EMAILS);
+    });
+
+    it('hides masked values in errors and notices, including the deferred error of a WITH HOLD cursor at COMMIT', async () => {
+      const { socket, reader } = await openRawSession(port, target.name, agentToken);
+      const from = reader.messages.length;
+      socket.write(
+        Buffer.concat(
+          [
+            msg.query('BEGIN'),
+            msg.query('DECLARE h CURSOR WITH HOLD FOR SELECT secret::int FROM vault'),
+            msg.query('COMMIT'), // the holdable cursor is materialized here: invalid input syntax … "vault-value-…"
+            msg.query('SELECT email::int FROM customers'),
+            msg.query('SELECT 1 FROM vault WHERE secret::int = 1'),
+            msg.parse('SELECT secret::int FROM vault'),
+            msg.bind(''),
+            msg.execute(''),
+            msg.sync(),
+          ].map(encodeFrontendMessage),
+        ),
+      );
+      const messages = await settle(reader, socket, from, 6);
+      socket.destroy();
+      const texts = messages.flatMap((m) => (m.kind === 'ErrorResponse' || m.kind === 'NoticeResponse' ? [JSON.stringify(m)] : []));
+      expect(texts.length).toBeGreaterThanOrEqual(4);
+      expectNoSecret(texts, [VAULT_SECRET, ...EMAILS]);
+    });
+  });
+
+  describe('limits the docs accept (content detectors are a safety net): shown leaking', () => {
+    it.fails('LIMIT: a UNION, a recursive CTE or a whole-row reference passes vault.secret untransformed and unmasked', async () => {
+      const agentClient = await connect(agentToken);
+      for (const sql of [
+        'SELECT secret FROM vault UNION SELECT secret FROM vault',
+        'WITH RECURSIVE r(s) AS (SELECT secret FROM vault UNION SELECT s FROM r) SELECT s FROM r',
+        'SELECT v FROM vault v',
+      ]) {
+        const result = await agentClient.query({ text: sql, rowMode: 'array' });
+        expect({ sql, leaked: JSON.stringify(result.rows).includes(VAULT_SECRET) }).toEqual({ sql, leaked: false });
+      }
+    });
+  });
+
+  describe('slow', () => {
+    it(
+      'BYPASS: an Execute after the catalog cache minute masks by content only (portal described, then executed 61 s later)',
+      async () => {
+        // The columns of a portal are described once; their origins are looked up in the catalog
+        // cache (TTL one minute) when the rows arrive. Expired → origin unknown → detectors only, and
+        // no detector recognises the vault secret. A slow batch reader hits this without trying.
+        const steps = [
+          msg.query('BEGIN'),
+          msg.parse('SELECT secret FROM vault', 'sv'),
+          msg.bind('sv', 'slow'),
+          msg.execute('slow', 0),
+          msg.sync(),
+          msg.bind('sv', 'slow2'),
+          msg.describe('P', 'slow2'),
+          msg.sync(),
+          msg.execute('slow2', 0),
+          msg.sync(),
+          msg.query('ROLLBACK'),
+        ];
+        const messages = await pipeline(steps, 5, new Map([[7, 61_000]]));
+        expect(errorCodes(messages)).toEqual([]);
+        expect(dataRows(messages)).toBe(2);
+        expectNoSecret(dataRowText(messages), [VAULT_SECRET]);
+      },
+      180_000,
+    );
+  });
+});
