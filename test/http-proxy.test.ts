@@ -44,6 +44,13 @@ rules:
         detectors:
           - { detector: card, strategy: { kind: partial, keepLast: 4 } }
           - { detector: email, strategy: redact }
+  - id: mask-logs
+    description: logs are text, scanned by detectors only
+    match: { principal: { groups: [ai-agents] }, connection: { protocols: [http] }, paths: ['/logs/**'] }
+    effect:
+      mask:
+        detectors:
+          - { detector: email, strategy: redact }
 `;
 
 const CUSTOMERS = {
@@ -93,6 +100,7 @@ async function startUpstream(seen: Seen[]): Promise<Server> {
           res.end(Buffer.from('alice@example.com'));
           return;
         case '/pii/log':
+        case '/logs/app':
           res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' });
           res.write('line 1 dave@example.com\n');
           res.end('line 2 ok\n');
@@ -212,10 +220,16 @@ connections:
     expect(body).toMatchObject({ error: 'Forbidden', effect: 'deny', ruleIds: ['deny-admin-delete'] });
     expect(body.message).toMatch(/^denied by policy: .*deny-admin-delete.*deleting admin resources is not allowed/);
     expect(seen.slice(before).some((s) => s.method === 'DELETE')).toBe(false);
-    // Encoded or dotted paths cannot dodge the rule: the policy treats them as non-canonical (fail closed).
-    for (const sneaky of ['/adm%69n/users/1', '/public/../admin/users/1', '//admin/users/1']) {
+    // Encoded or dotted paths cannot dodge the rule: an encoded letter is the letter (403 by the
+    // rule); dotted or doubled paths are not forwarded at all (400), whatever policy says.
+    for (const [sneaky, status] of [
+      ['/adm%69n/users/1', 403],
+      ['/public/../admin/users/1', 400],
+      ['//admin/users/1', 400],
+      ['/public/%2e%2e/admin/users/1', 400],
+    ] as const) {
       const again = await curl('--path-as-is', '-X', 'DELETE', ...auth(), `${base}${sneaky}`);
-      expect(again.status, sneaky).toBe(403);
+      expect(again.status, sneaky).toBe(status);
     }
     expect(seen.slice(before).some((s) => s.method === 'DELETE')).toBe(false);
   });
@@ -286,9 +300,13 @@ connections:
     expect(seen.findLast((s) => s.url === '/pii/customers.gz')?.headers['accept-encoding']).toBe('gzip, deflate, br');
   });
 
-  it('masks text line by line with the detectors', async () => {
-    const res = await curl(...auth(), `${base}/pii/log`);
+  it('masks text line by line with the detectors, and refuses text where field rules apply (they name JSON keys)', async () => {
+    const res = await curl(...auth(), `${base}/logs/app`);
     expect(res.body).toBe('line 1 [redacted]\nline 2 ok\n');
+    const fields = await curl(...auth(), `${base}/pii/log`);
+    expect(fields.status).toBe(502);
+    expect(fields.body).not.toContain('dave@example.com');
+    expect((JSON.parse(fields.body) as { message: string }).message).toMatch(/masked by field but is text/);
   });
 
   it('fails closed: a masked response that does not parse, or cannot be masked, is refused', async () => {

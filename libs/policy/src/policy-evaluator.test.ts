@@ -430,6 +430,12 @@ describe('match fields', () => {
       { command: { classes: ['k8s.get'], k8s: { verb: 'get', group: '', resource: 'nodes' } } },
       'deny',
     ],
+    [
+      'an all-namespaces list vs an allow on some namespaces (it spans the others too)',
+      { namespaces: ['team-a'] },
+      { command: { classes: ['k8s.list'], k8s: { verb: 'list', group: '', resource: 'configmaps' } } },
+      'deny',
+    ],
   ])('%s', (_what, match, overrides, effect) => {
     expect(verdict(match, overrides)).toBe(effect);
   });
@@ -452,6 +458,43 @@ describe('match fields', () => {
       { id: 'admin', match: { paths: ['/admin/**'] }, effect: 'deny' },
     ];
     expect(evaluate(policy(rules), input(shouting))).toMatchObject({ effect: 'deny', ruleIds: ['admin'] });
+  });
+});
+
+describe('format suffixes', () => {
+  it('a deny on /admin/** applies to /admin.json and /admin/users.xml; an allow on it does not admit them', () => {
+    const rules = [
+      { id: 'all', match: { paths: ['/**'] }, effect: 'allow' },
+      { id: 'admin', match: { paths: ['/admin/**'] }, effect: 'deny' },
+    ];
+    for (const path of ['/admin.json', '/admin/users.xml', '/admin']) {
+      const request = { command: { classes: ['http.GET'], http: { method: 'GET', path, query: {} } } };
+      expect({ path, effect: evaluate(policy(rules), input(request)).effect }).toEqual({ path, effect: 'deny' });
+    }
+    const onlyAdmin = [{ id: 'admin-ok', match: { paths: ['/admin'] }, effect: 'allow' }];
+    const suffixed = { command: { classes: ['http.GET'], http: { method: 'GET', path: '/admin.json', query: {} } } };
+    expect(evaluate(policy(onlyAdmin), input(suffixed)).effect).toBe('deny');
+    const plain = { command: { classes: ['http.GET'], http: { method: 'GET', path: '/reports/q1.csv', query: {} } } };
+    expect(evaluate(policy(rules), input(plain)).effect).toBe('allow');
+  });
+});
+
+describe('namespaces and requests across every namespace', () => {
+  it('a deny on a namespace applies to a list of that resource across every namespace', () => {
+    const rules = [
+      { id: 'read', match: { commands: ['k8s.configmaps.*'] }, effect: 'allow' },
+      { id: 'no-kube-system', match: { commands: ['k8s.configmaps.*'], namespaces: ['kube-system'] }, effect: 'deny' },
+    ];
+    const all = { command: { classes: ['k8s.configmaps.list'], k8s: { verb: 'list', group: '', resource: 'configmaps' } } };
+    expect(evaluate(policy(rules), input(all))).toMatchObject({ effect: 'deny', ruleIds: ['no-kube-system'] });
+    const elsewhere = { command: { ...all.command, k8s: { ...all.command.k8s, namespace: 'team-a' } } };
+    expect(evaluate(policy(rules), input(elsewhere)).effect).toBe('allow');
+    const nodes = { command: { classes: ['k8s.nodes.list'], k8s: { verb: 'list', group: '', resource: 'nodes' } } };
+    const nodeRules = [
+      { id: 'read', match: { commands: ['k8s.nodes.*'] }, effect: 'allow' },
+      { id: 'no-kube-system', match: { commands: ['k8s.nodes.*'], namespaces: ['kube-system'] }, effect: 'deny' },
+    ];
+    expect(evaluate(policy(nodeRules), input(nodes)).effect).toBe('allow');
   });
 });
 

@@ -6,6 +6,7 @@
 // The input is prepared once per evaluation (lower-cased, split) and every rule is matched against
 // that; explanations are built lazily, only when `explain` asks for them.
 
+import { isClusterScoped } from './k8s-scope.js';
 import { commandClassSegmentsMatch, splitCommandClass } from './command-class-pattern.js';
 import {
   canonicalizePath,
@@ -164,18 +165,36 @@ export function matchRule(match: CompiledMatch, subject: MatchSubject, coverage:
     if (canonical === undefined) return fail(() => 'match.paths: the command is not an HTTP request');
     if (!canonical.ok) unsettled.push(`${canonical.why}, so match.paths (${sources(paths)}) cannot be decided`);
     else if (!paths.some((glob) => pathGlobMatches(glob, canonical.segments))) {
-      return fail(() => `match.paths: the request path matches none of ${sources(paths)}`);
+      // Rails and Spring route `/admin.json` to `/admin`: a path that matches only without its
+      // format suffix is unsettled (a deny on `/admin/**` applies; an allow on it does not).
+      const unsuffixed = withoutFormatSuffix(canonical.segments);
+      if (!unsuffixed || !paths.some((glob) => pathGlobMatches(glob, unsuffixed))) {
+        return fail(() => `match.paths: the request path matches none of ${sources(paths)}`);
+      }
+      unsettled.push(`the request path matches ${sources(paths)} only without its format suffix, which some upstreams ignore`);
     }
   }
 
   const namespaces = match.namespaces;
   if (namespaces !== undefined) {
     const namespace = subject.namespace;
-    if (namespace === undefined || !namespaces.some((glob) => wildcardMatches(glob.lower, namespace))) {
+    const k8s = subject.input.command.k8s;
+    if (namespace === undefined && k8s !== undefined && !isClusterScoped(k8s.group, k8s.resource)) {
+      // `/api/v1/configmaps`: every namespace's, the listed ones included (deny/review apply, allow does not).
+      unsettled.push(`the request spans every namespace, so match.namespaces (${sources(namespaces)}) cannot be decided`);
+    } else if (namespace === undefined || !namespaces.some((glob) => wildcardMatches(glob.lower, namespace))) {
       return fail(() => `match.namespaces: the request is not in a namespace matching ${sources(namespaces)}`);
     }
   }
 
   if (unsettled.length > 0) return { state: 'unsettled', why: () => `unsettled: ${unsettled.join('; ')}`, unsettled };
   return { state: 'match', why: () => 'all match fields hold', unsettled };
+}
+
+/** The segments with the last one's `.ext` removed (`admin.json` → `admin`), or undefined when it has none. */
+function withoutFormatSuffix(segments: readonly string[]): string[] | undefined {
+  const last = segments.at(-1);
+  const dot = last?.lastIndexOf('.') ?? -1;
+  if (last === undefined || dot <= 0) return undefined;
+  return [...segments.slice(0, -1), last.slice(0, dot)];
 }

@@ -16,8 +16,30 @@ const HOP_BY_HOP = new Set([
   'http2-settings',
 ]);
 
-/** Never forwarded upstream: the client's credentials and what the agent sets itself. */
-const CLIENT_ONLY = new Set(['authorization', 'host', 'expect', 'forwarded', 'x-forwarded-for', 'x-forwarded-host', 'x-forwarded-proto']);
+/**
+ * Never forwarded upstream: the client's credentials, what the agent sets itself, and fields
+ * frameworks read as the request's real path or client address (`X-Original-URL` makes IIS/Symfony
+ * route a request to another path than the one policy judged).
+ */
+const CLIENT_ONLY = new Set([
+  'authorization',
+  'host',
+  'expect',
+  'forwarded',
+  'x-forwarded-for',
+  'x-forwarded-host',
+  'x-forwarded-proto',
+  'x-forwarded-port',
+  'x-forwarded-prefix',
+  'x-forwarded-server',
+  'x-original-url',
+  'x-rewrite-url',
+  'x-original-uri',
+  'x-real-ip',
+  'x-client-ip',
+  'true-client-ip',
+  'cf-connecting-ip',
+]);
 
 /** Describe the representation as the upstream sent it: wrong once the body is rewritten. */
 const REPRESENTATION = [

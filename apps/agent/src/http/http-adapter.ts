@@ -4,7 +4,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Dispatcher } from 'undici';
 import type { Secret } from '../config/secret.js';
 import { bearerToken, headerValue, upstreamRequestHeaders } from './header-rules.js';
-import { httpCommandFacts, parseRequestTarget, type RequestTarget } from './http-request-facts.js';
+import { MAX_QUERY_VALUE_CHARS, httpCommandFacts, methodOverrides, parseRequestTarget, type RequestTarget } from './http-request-facts.js';
 import type { ClassifiedRequest, EarlyRefusal, ExtraMasking, RequestAdapter } from './request-handler.js';
 import type { ExchangeLimits, RefusalDetails } from './upstream-exchange.js';
 
@@ -27,6 +27,16 @@ export interface HttpAdapterOptions {
 
 const NO_EXTRA_MASKING: ExtraMasking = { rules: [], previewAllowed: true };
 
+/** Partial and conditional request fields, not forwarded when the response is masked. */
+const MASKED_DROPPED_REQUEST_HEADERS: ReadonlySet<string> = new Set([
+  'range',
+  'if-range',
+  'if-none-match',
+  'if-match',
+  'if-modified-since',
+  'if-unmodified-since',
+]);
+
 export class HttpAdapter implements RequestAdapter<RequestTarget> {
   readonly protocol = 'http';
   readonly challenge = { 'www-authenticate': 'Bearer realm="sluice"' };
@@ -47,13 +57,26 @@ export class HttpAdapter implements RequestAdapter<RequestTarget> {
     switch (target) {
       case 'not-origin-form':
         return { status: 400, reason: 'BadRequest', message: 'the request target must be a path (origin-form)' };
+      case 'not-canonical':
+        return {
+          status: 400,
+          reason: 'BadRequest',
+          message: 'the request path has "..", ".", "//", "\\", ";", a control character or an encoded separator; send it in plain form',
+        };
       case 'too-many-query-keys':
         return { status: 400, reason: 'BadRequest', message: 'too many query parameters' };
+      case 'query-value-too-long':
+        return { status: 400, reason: 'BadRequest', message: `a query value is longer than ${MAX_QUERY_VALUE_CHARS} characters` };
       default: {
         const method = (req.method ?? 'GET').toUpperCase();
+        // TRACE echoes the request — with the agent's credentials in it — back to the client.
+        if (method === 'TRACE' || method === 'TRACK')
+          return { status: 405, reason: 'MethodNotAllowed', message: `${method} is never forwarded` };
         const contentType = headerValue(req.headers['content-type']);
+        const overrides = methodOverrides(req.headers, target.query);
+        if (overrides === 'invalid') return { status: 400, reason: 'BadRequest', message: 'a method override is not a method name' };
         return {
-          facts: httpCommandFacts(method, target, contentType),
+          facts: httpCommandFacts(method, target, contentType, overrides),
           received: { method, path: target.rawPath, query: target.redactedQuery, contentType: (contentType ?? '').slice(0, 128) },
           context: target,
         };
@@ -76,7 +99,8 @@ export class HttpAdapter implements RequestAdapter<RequestTarget> {
     masked: boolean,
   ): Promise<Record<string, string | string[]>> {
     const headers = upstreamRequestHeaders(req.headers, {
-      drop: (name) => name === this.credentialHeader || (masked && (name === 'range' || name === 'if-range')),
+      // Masked: no partial or conditional requests — a 206/304 would describe the unmasked body.
+      drop: (name) => name === this.credentialHeader || (masked && MASKED_DROPPED_REQUEST_HEADERS.has(name)),
       set: {
         host: this.options.upstream.host,
         'x-forwarded-for': req.socket.remoteAddress ?? '',

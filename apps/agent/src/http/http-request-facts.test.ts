@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_QUERY_KEYS, httpCommandFacts, parseRequestTarget, type RequestTarget } from './http-request-facts.js';
+import {
+  MAX_QUERY_KEYS,
+  MAX_QUERY_VALUE_CHARS,
+  httpCommandFacts,
+  isForwardablePath,
+  methodOverrides,
+  parseRequestTarget,
+  type RequestTarget,
+} from './http-request-facts.js';
 
 function target(url: string): RequestTarget {
   const parsed = parseRequestTarget(url);
@@ -20,17 +28,58 @@ describe('HTTP request facts', () => {
     expect(facts.text).toBe('DELETE /admin/users/1?force=true&tag=a&tag=b');
   });
 
-  it('keeps the path exactly as sent, so policy sees encodings and dot segments (and judges them non-canonical)', () => {
-    expect(target('/adm%69n/../x').rawPath).toBe('/adm%69n/../x');
+  it('keeps the path exactly as sent (encoded letters too), and decodes the query', () => {
+    expect(target('/adm%69n/x').rawPath).toBe('/adm%69n/x');
     expect(target('/a?b=%2F').query).toEqual({ b: '/' });
   });
 
-  it('redacts secret-looking query values in the facts, the text and the recorded query', () => {
-    const t = target('/search?q=shoes&api_key=sk_live_abc&access_token=xyz&Signature=s1');
-    expect(t.query).toEqual({ q: 'shoes', api_key: '[redacted]', access_token: '[redacted]', Signature: '[redacted]' });
+  it('refuses paths servers read differently: dot segments, doubled slashes, backslashes, encoded separators', () => {
+    for (const path of [
+      '/a/../b',
+      '/a/./b',
+      '/%2e%2e/x',
+      '/a/%2E/b',
+      '//a',
+      '/a//b',
+      '/a\\b',
+      '/a;x=1',
+      '/a%2fb',
+      '/a%5Cb',
+      '/a%25',
+      '/a%3Bb',
+      '/a%00',
+      '/a%zz',
+    ]) {
+      expect({ path, forwarded: isForwardablePath(path) }).toEqual({ path, forwarded: false });
+      expect(parseRequestTarget(path)).toBe('not-canonical');
+    }
+    for (const path of ['/', '/a', '/a/', '/adm%69n', '/a.json', '/a..b', '/%7Euser']) {
+      expect({ path, forwarded: isForwardablePath(path) }).toEqual({ path, forwarded: true });
+    }
+  });
+
+  it('gives the decision the query as sent, and keeps secret-looking values out of the text and the recorded query', () => {
+    const t = target('/search?q=shoes&api_key=sk_live_abc&access_token=xyz&Signature=s1&include_private=true');
+    expect(t.query).toEqual({ q: 'shoes', api_key: 'sk_live_abc', access_token: 'xyz', Signature: 's1', include_private: 'true' });
     const facts = httpCommandFacts('GET', t, undefined);
     expect(facts.text).not.toMatch(/sk_live_abc|xyz|s1/);
     expect(t.redactedQuery).not.toMatch(/sk_live_abc|xyz/);
+  });
+
+  it('refuses a query value too long to judge rather than cutting it short', () => {
+    expect(parseRequestTarget(`/x?include=${'x'.repeat(MAX_QUERY_VALUE_CHARS + 1)},internal_notes`)).toBe('query-value-too-long');
+    expect(typeof parseRequestTarget(`/x?include=${'x'.repeat(MAX_QUERY_VALUE_CHARS)}`)).toBe('object');
+  });
+
+  it('adds the class of every method override the request carries, and refuses one that is not a method', () => {
+    const t = target('/users/1?_method=delete');
+    const overrides = methodOverrides({ 'x-http-method-override': 'PATCH' }, t.query);
+    expect(overrides).toEqual(['PATCH', 'DELETE']);
+    const facts = httpCommandFacts('GET', t, undefined, overrides === 'invalid' ? [] : overrides);
+    expect(facts.classes).toEqual(['http.GET', 'http.PATCH', 'http.DELETE']);
+    expect(facts.fingerprint).not.toBe(httpCommandFacts('GET', t, undefined).fingerprint);
+    expect(methodOverrides({ 'x-method-override': 'DELETE FROM' }, {})).toBe('invalid');
+    expect(methodOverrides({}, {})).toEqual([]);
   });
 
   it('refuses absolute-form and asterisk targets, and floods of query keys', () => {

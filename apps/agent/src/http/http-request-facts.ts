@@ -9,17 +9,26 @@ export const REDACTED_QUERY_VALUE = '[redacted]';
 
 /** More keys than this is refused, rather than silently dropping one a policy might test. */
 export const MAX_QUERY_KEYS = 100;
-const MAX_QUERY_VALUE_CHARS = 1024;
+/** A longer query value is refused, rather than cut short before a policy reads it. */
+export const MAX_QUERY_VALUE_CHARS = 8192;
+/** Recordings keep this much of each value. */
+const RECORDED_QUERY_VALUE_CHARS = 1024;
 const MAX_CONTENT_TYPE_CHARS = 128;
+/** Method-override conventions upstream frameworks honour (the request runs as that method). */
+const METHOD_OVERRIDE_HEADERS = ['x-http-method-override', 'x-http-method', 'x-method-override'] as const;
+const METHOD_OVERRIDE_QUERY_KEY = '_method';
 
-export type RequestTargetProblem = 'not-origin-form' | 'too-many-query-keys';
+export type RequestTargetProblem = 'not-origin-form' | 'not-canonical' | 'too-many-query-keys' | 'query-value-too-long';
 
 export interface RequestTarget {
   /** The path exactly as the client sent it (percent-encoding kept): what policy judges and upstream receives. */
   readonly rawPath: string;
   /** The raw query string without `?` ('' when absent). */
   readonly rawQuery: string;
-  /** Decoded query, repeated keys joined with ',' (secret-looking values redacted). */
+  /**
+   * Decoded query, repeated keys joined with ',', for the decision (values as sent: a condition on
+   * `include_private` must see `true`, not a redaction). Never recorded; `redactedQuery` is.
+   */
   readonly query: Readonly<Record<string, string>>;
   /** The query re-encoded with secret-looking values redacted: safe to record. */
   readonly redactedQuery: string;
@@ -35,18 +44,56 @@ export function parseRequestTarget(url: string): RequestTarget | RequestTargetPr
   const q = url.indexOf('?');
   const rawPath = q < 0 ? url : url.slice(0, q);
   const rawQuery = q < 0 ? '' : url.slice(q + 1);
+  if (!isForwardablePath(rawPath)) return 'not-canonical';
   const pairs = splitQuery(rawQuery);
   const keys = new Set(pairs.map(([k]) => k));
   if (keys.size > MAX_QUERY_KEYS) return 'too-many-query-keys';
+  if (pairs.some(([, value]) => value.length > MAX_QUERY_VALUE_CHARS)) return 'query-value-too-long';
   const query: Record<string, string> = Object.create(null) as Record<string, string>;
-  for (const [key, value] of pairs) {
-    const shown = isSecretQueryKey(key) ? REDACTED_QUERY_VALUE : value.slice(0, MAX_QUERY_VALUE_CHARS);
-    query[key] = key in query ? `${query[key] ?? ''},${shown}` : shown;
-  }
+  for (const [key, value] of pairs) query[key] = key in query ? `${query[key] ?? ''},${value}` : value;
   const redactedQuery = pairs
-    .map(([key, value]) => `${encodeURIComponent(key)}=${isSecretQueryKey(key) ? REDACTED_QUERY_VALUE : encodeURIComponent(value)}`)
+    .map(
+      ([key, value]) =>
+        `${encodeURIComponent(key)}=${isSecretQueryKey(key) ? REDACTED_QUERY_VALUE : encodeURIComponent(value.slice(0, RECORDED_QUERY_VALUE_CHARS))}`,
+    )
     .join('&');
   return { rawPath, rawQuery, query: { ...query }, redactedQuery };
+}
+
+/**
+ * Whether the agent forwards this path at all. Servers disagree on `..`, `.`, `//`, `\`, `;params`
+ * and encoded separators (a WHATWG-normalising upstream reads `/api/%2e%2e/internal` as `/internal`,
+ * outside the connection's base path), so such paths are refused outright rather than judged: the
+ * same forms libs/policy's path matching calls "not canonical". Percent-encoded unreserved
+ * characters are fine (`/adm%69n` is `/admin` to policy and upstream alike).
+ */
+export function isForwardablePath(path: string): boolean {
+  // eslint-disable-next-line no-control-regex -- control characters are the point
+  if (/[\u0000-\u001f\u007f\\;#]/.test(path)) return false;
+  // A malformed escape; an encoded "/", "\\", ";", "%" or control character.
+  if (/%(?![0-9A-Fa-f]{2})/.test(path) || /%(2[fF]|5[cC]|3[bB]|25|[01][0-9A-Fa-f]|7[fF])/.test(path)) return false;
+  // An encoded "." is a dot to most servers: "/%2e%2e/" is "/../".
+  const segments = path
+    .replace(/%2[eE]/g, '.')
+    .split('/')
+    .slice(1);
+  return segments.every((segment, i) => segment !== '.' && segment !== '..' && (segment !== '' || i === segments.length - 1));
+}
+
+/** Methods the request asks the upstream to run instead of its own (`X-HTTP-Method-Override`, `?_method=`). */
+export function methodOverrides(
+  headers: Readonly<Record<string, string | string[] | undefined>>,
+  query: Readonly<Record<string, string>>,
+): string[] | 'invalid' {
+  const values: string[] = [];
+  for (const name of METHOD_OVERRIDE_HEADERS) {
+    const value = headers[name];
+    if (value !== undefined) values.push(...(Array.isArray(value) ? value : [value]).flatMap((v) => v.split(',')));
+  }
+  for (const [key, value] of Object.entries(query)) if (key.toLowerCase() === METHOD_OVERRIDE_QUERY_KEY) values.push(...value.split(','));
+  const methods = values.map((v) => v.trim().toUpperCase()).filter((v) => v !== '');
+  if (methods.some((m) => !/^[A-Z]{1,32}$/.test(m))) return 'invalid';
+  return [...new Set(methods)];
 }
 
 export function isSecretQueryKey(key: string): boolean {
@@ -77,17 +124,27 @@ export function splitQuery(rawQuery: string): [string, string][] {
   return out;
 }
 
-/** `http.<METHOD>` plus the request facts; the fingerprint covers what `match` reads (method, path). */
-export function httpCommandFacts(method: string, target: RequestTarget, contentType: string | undefined): CommandFacts {
+/**
+ * `http.<METHOD>` (plus `http.<OVERRIDE>` for every method override the request carries: an allow
+ * must cover what the upstream will run) and the request facts; the fingerprint covers what `match`
+ * reads (methods, path).
+ */
+export function httpCommandFacts(
+  method: string,
+  target: RequestTarget,
+  contentType: string | undefined,
+  overrides: readonly string[] = [],
+): CommandFacts {
   const upper = method.toUpperCase();
+  const classes = [...new Set([upper, ...overrides])].map((m) => `http.${m}`);
   return {
-    classes: [`http.${upper}`],
+    classes,
     tables: [],
     tablesWritten: [],
     functions: [],
     hasWhere: null,
     text: `${upper} ${target.rawPath}${target.redactedQuery ? `?${target.redactedQuery}` : ''}`,
-    fingerprint: `http\u0000${upper}\u0000${target.rawPath}`,
+    fingerprint: `http\u0000${classes.join(',')}\u0000${target.rawPath}`,
     http: {
       method: upper,
       path: target.rawPath,

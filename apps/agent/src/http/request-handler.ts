@@ -11,7 +11,7 @@ import type { FieldRule } from './json-field-rules.js';
 import { decidedEvent, refusalMessage, type RequestGate, type RequestVerdict } from './request-gate.js';
 import type { RequestSession, RequestSessionPool } from './request-session-pool.js';
 import { DEFAULT_JSON_LIMITS, JsonMasker } from './json-masker.js';
-import { compileResponseMask, type CompiledResponseMask } from './response-masking.js';
+import { compileResponseMask, withRedactedLiterals, type CompiledResponseMask } from './response-masking.js';
 import { forwardExchange, type ErrorResponder, type ExchangeLimits, type ExchangeOutcome } from './upstream-exchange.js';
 
 /** A request the adapter could not classify, or refuses on its own; answered before any session. */
@@ -166,7 +166,8 @@ export class RequestHandler<C> {
         path: this.adapter.upstreamPath(req, context),
         headers: await this.adapter.upstreamHeaders(req, session, context, mask !== undefined),
         signal: scope.signal,
-        mask,
+        // An upstream that echoes the request (a debug endpoint) must not hand out the agent's own credential.
+        mask: mask && withRedactedLiterals(mask, await this.adapter.ownSecrets()),
         otherContentTypes: this.adapter.otherContentTypes,
         limits: this.adapter.limits,
         respondError: this.adapter.respondError,

@@ -11,8 +11,9 @@ import { TextMasker } from './text-masker.js';
 export type BodyKind = 'json' | 'text' | 'other';
 
 /**
- * JSON (`application/json`, `application/*+json`, NDJSON) and text (`text/*`) in UTF-8 can be
- * masked; everything else (binary, other charsets, no content type) cannot.
+ * JSON (`application/json`, `application/*+json`, `text/json`, NDJSON) and text (`text/*`) in UTF-8
+ * can be masked; everything else (binary, other charsets, no content type) cannot. Text can only be
+ * scanned by detectors: a plan with field rules refuses it (see `streamBack`).
  */
 export function classifyBody(contentType: string | undefined): BodyKind {
   if (!contentType) return 'other';
@@ -28,6 +29,8 @@ export function classifyBody(contentType: string | undefined): BodyKind {
     type === 'application/json' ||
     type === 'application/x-ndjson' ||
     type === 'application/jsonl' ||
+    type === 'text/json' ||
+    type === 'text/x-json' ||
     /^application\/[a-z0-9.+-]+\+json$/.test(type)
   )
     return 'json';
@@ -70,6 +73,24 @@ export function compileResponseMask(
   if ('error' in rules) return rules;
   const matcher = plan.detectors.length > 0 ? compileMaskPlan({ columns: [], detectors: plan.detectors }, { hashKey }) : undefined;
   return { rules: [...rules, ...extraRules], scanText: matcher ? (text) => matcher.scanText(text) : undefined };
+}
+
+/**
+ * The mask, also replacing every occurrence of `literals` (the agent's own upstream credentials) in
+ * string values and text. Literals shorter than 4 characters are ignored (they would match anywhere).
+ */
+export function withRedactedLiterals(mask: CompiledResponseMask, literals: readonly string[]): CompiledResponseMask {
+  const secrets = literals.filter((literal) => literal.length >= 4);
+  if (secrets.length === 0) return mask;
+  const detectors = mask.scanText;
+  return {
+    rules: mask.rules,
+    scanText: (text) => {
+      let scrubbed = text;
+      for (const secret of secrets) if (scrubbed.includes(secret)) scrubbed = scrubbed.split(secret).join('[redacted]');
+      return detectors ? detectors(scrubbed) : scrubbed;
+    },
+  };
 }
 
 interface BodyMasker {

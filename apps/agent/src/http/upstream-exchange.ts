@@ -155,6 +155,11 @@ function streamBack(
       refuse('the response must be masked but its content type cannot be (only JSON and UTF-8 text can)');
       return;
     }
+    if (bodyKind === 'text' && mask.rules.length > 0) {
+      // Field rules name JSON keys; text (JSONP, CSV, HTML…) has none, so they could not apply.
+      refuse('the response must be masked by field but is text, not JSON');
+      return;
+    }
     if (bodyKind !== 'other') {
       const decoded = decoderFor(headerString(upstream.headers['content-encoding']));
       if (decoded === 'unsupported') {
@@ -168,7 +173,9 @@ function streamBack(
 
   const rewritten = masker !== undefined;
   const headers = {
-    ...clientResponseHeaders(upstream.headers, rewritten),
+    // Masked or not rewritten (HEAD, 304, no body): validators and lengths of the unmasked
+    // representation (ETag, Content-Length, digests) would still describe — and leak — it.
+    ...clientResponseHeaders(upstream.headers, rewritten || mask !== undefined),
     ...(rewritten ? { 'x-sluice-masked': 'true' } : {}),
     ...request.extraResponseHeaders,
   };

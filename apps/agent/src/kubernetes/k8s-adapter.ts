@@ -4,7 +4,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Dispatcher } from 'undici';
 import { bearerToken, headerValue, upstreamRequestHeaders } from '../http/header-rules.js';
-import { parseRequestTarget } from '../http/http-request-facts.js';
+import { MAX_QUERY_VALUE_CHARS, parseRequestTarget, type RequestTargetProblem } from '../http/http-request-facts.js';
 import { decidedEvent, type RequestGate } from '../http/request-gate.js';
 import type { ClassifiedRequest, EarlyRefusal, ExtraMasking, RequestAdapter } from '../http/request-handler.js';
 import type { RequestSession } from '../http/request-session-pool.js';
@@ -158,12 +158,15 @@ export function jsonOnlyAccept(accept: string | undefined): string {
   return kept.length > 0 ? kept.join(', ') : 'application/json';
 }
 
-function problemMessage(problem: K8sRequestProblem | 'too-many-query-keys'): string {
+function problemMessage(problem: K8sRequestProblem | RequestTargetProblem): string {
   switch (problem) {
     case 'not-origin-form':
       return 'the request target must be a path';
     case 'non-canonical-path':
+    case 'not-canonical':
       return 'the request path is not canonical (empty, "." or ".." segments, backslashes, control characters or bad escapes)';
+    case 'query-value-too-long':
+      return `a query value is longer than ${MAX_QUERY_VALUE_CHARS} characters`;
     case 'invalid-segment':
       return 'the request path names an invalid resource';
     case 'too-many-query-keys':
