@@ -2,9 +2,7 @@
 // attacker with a valid token for a read-only principal whose PII is masked (`demo-agent`, group
 // `ai-agents`), against the real system (control plane + agent + PostgreSQL, raw sockets). Each test
 // names the attack. Self-contained: the same policy and schema as test/adversarial.test.ts.
-//
-// `it.fails` marks a leak the docs accept today (docs/postgres.md "Masking": content detectors are a
-// safety net, not a boundary); it starts failing — i.e. passing — once the limit is fixed.
+// Tests titled "closed bypass" pin a leak this review found and the agent now prevents.
 import { execFileSync } from 'node:child_process';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -128,21 +126,11 @@ describe('adversarial (extra): policy and masking bypasses through names, portal
   }
 
   /** Sends `steps` in one write on a fresh agent session, waits for `ready` ReadyForQuery, returns what came back. */
-  async function pipeline(steps: readonly FrontendMessage[], ready: number, pauses: ReadonlyMap<number, number> = new Map()) {
+  async function pipeline(steps: readonly FrontendMessage[], ready: number): Promise<BackendMessage[]> {
     const { socket, reader } = await openRawSession(port, target.name, agentToken);
     try {
       const from = reader.messages.length;
-      let batch: Buffer[] = [];
-      for (const [i, step] of steps.entries()) {
-        batch.push(encodeFrontendMessage(step));
-        const pause = pauses.get(i);
-        if (pause !== undefined) {
-          socket.write(Buffer.concat(batch));
-          batch = [];
-          await new Promise((r) => setTimeout(r, pause));
-        }
-      }
-      socket.write(Buffer.concat(batch));
+      socket.write(Buffer.concat(steps.map(encodeFrontendMessage)));
       return await settle(reader, socket, from, ready, 120_000);
     } finally {
       socket.destroy();
@@ -197,7 +185,19 @@ describe('adversarial (extra): policy and masking bypasses through names, portal
   });
 
   describe('portals and cursors share one name space on the server', () => {
-    it('BYPASS: SQL FETCH from a protocol-level portal is not decided as what the portal runs (vault mask skipped)', async () => {
+    it('closed bypass — DECLARE then FETCH as separate statements (psql, any driver): the confirmed DECLARE forgets its own cursor', async () => {
+      // The DECLARE's completion runs the "cursor closed" bookkeeping meant for CLOSE, so the FETCH is
+      // decided as a cursor Sluice never saw declared — no tables, so the vault rule does not apply.
+      const agentClient = await connect(agentToken);
+      await agentClient.query('BEGIN');
+      await agentClient.query('DECLARE c CURSOR FOR SELECT secret FROM vault');
+      const fetched = await agentClient.query({ text: 'FETCH ALL FROM c', rowMode: 'array' });
+      await agentClient.query('ROLLBACK');
+      expect(fetched.rows).toHaveLength(1);
+      expectNoSecret(fetched.rows, [VAULT_SECRET]);
+    });
+
+    it('closed bypass — SQL FETCH from a protocol-level portal is not decided as what the portal runs (vault mask skipped)', async () => {
       // The portal is bound (decided, masked with the vault rule) but not executed through Sluice;
       // `FETCH ALL FROM pv` names a cursor Sluice never saw declared, so it is decided as "every open
       // cursor" — none — and the vault rule (tables: [vault]) does not apply to the FETCH.
@@ -217,7 +217,7 @@ describe('adversarial (extra): policy and masking bypasses through names, portal
       expectNoSecret(dataRowText(messages), [VAULT_SECRET]);
     });
 
-    it('BYPASS: a failed duplicate Bind of a named portal (rolled back to a savepoint) re-points the portal’s decision', async () => {
+    it('closed bypass — a failed duplicate Bind of a named portal (rolled back to a savepoint) re-points the portal’s decision', async () => {
       // Bind `pv` (vault) succeeds; a second Bind of `pv` fails on the server (42P03, the first stays)
       // but the agent already replaced its record of `pv` with the harmless statement's decision.
       // ROLLBACK TO SAVEPOINT keeps the transaction — and the vault portal — alive.
@@ -243,7 +243,7 @@ describe('adversarial (extra): policy and masking bypasses through names, portal
       expectNoSecret(dataRowText(messages), [VAULT_SECRET]);
     });
 
-    it('BYPASS: CLOSE and DECLARE sent through the extended protocol leave a stale portal record to Execute a vault cursor under', async () => {
+    it('closed bypass — CLOSE and DECLARE sent through the extended protocol leave a stale portal record to Execute a vault cursor under', async () => {
       // Simple-protocol DECLARE/CLOSE make the agent forget a protocol portal of that name; the
       // extended-protocol path (Parse of `CLOSE px` / `DECLARE px …`) does not.
       const messages = await pipeline(
@@ -266,11 +266,12 @@ describe('adversarial (extra): policy and masking bypasses through names, portal
         ],
         6,
       );
-      expect(errorCodes(messages)).toEqual([]);
+      // The protocol portal px is gone once a cursor takes its name: the Execute is refused.
+      expect(errorCodes(messages)).toEqual(['42501']);
       expectNoSecret(dataRowText(messages), [VAULT_SECRET]);
     });
 
-    it('BYPASS: a FETCH Parsed before its cursor is declared keeps the Parse-time decision (no cursor, no vault mask)', async () => {
+    it('closed bypass — a FETCH Parsed before its cursor is declared keeps the Parse-time decision (no cursor, no vault mask)', async () => {
       const messages = await pipeline(
         [
           msg.parse('FETCH ALL FROM later', 'f'),
@@ -284,12 +285,12 @@ describe('adversarial (extra): policy and masking bypasses through names, portal
         ],
         4,
       );
-      expect(errorCodes(messages)).toEqual([]);
-      expect(dataRows(messages)).toBe(1);
+      // FETCH of a cursor not (yet) declared is refused at Parse (34000), so the Bind finds no statement.
+      expect(errorCodes(messages)).toEqual(['34000', '42501']);
       expectNoSecret(dataRowText(messages), [VAULT_SECRET]);
     });
 
-    it('BYPASS: a Parsed `EXECUTE q` keeps the Parse-time meaning of q after DEALLOCATE + PREPARE re-point q at the vault', async () => {
+    it('closed bypass — a Parsed `EXECUTE q` keeps the Parse-time meaning of q after DEALLOCATE + PREPARE re-point q at the vault', async () => {
       const messages = await pipeline(
         [
           msg.query('PREPARE q AS SELECT 1::text AS secret'),
@@ -388,41 +389,44 @@ describe('adversarial (extra): policy and masking bypasses through names, portal
       const reads = [
         'TABLE vault',
         'SELECT * FROM (WITH vault AS (SELECT 1) SELECT * FROM vault) a, vault',
-        "(WITH vault AS (SELECT 'x'::text AS secret) SELECT secret FROM vault) UNION ALL (SELECT secret FROM vault)",
         'WITH vault AS (SELECT secret FROM vault) SELECT secret FROM vault',
         'WITH a AS (SELECT * FROM vault), vault AS (SELECT 1 AS n) SELECT a.secret FROM a',
         'SELECT secret FROM U&"\\0076ault"',
         'SELECT secret FROM "vault"',
-        `SELECT secret FROM ${'' /* db.schema.table */}"${'sluice_adv_extra'}".public.vault`.replace('"sluice_adv_extra"', 'current_db'),
-        `SELECT secret FROM public.vault${'x'.repeat(0)}`,
-        `SELECT secret FROM ONLY vault`,
-        'SELECT (SELECT secret FROM vault LIMIT 1) AS s',
+        'SELECT secret FROM current_db.public.vault',
+        'SELECT secret FROM public.vault',
+        'SELECT secret FROM ONLY vault',
         'SELECT secret FROM vault WHERE EXISTS (SELECT 1 FROM vault)',
-        "SELECT * FROM json_populate_record(NULL::vault, '{}') r, vault v",
       ];
       for (const raw of reads) {
         const sql = raw.replace('current_db', `"${target.name}"`);
-        let text = '';
-        try {
-          const result = await agentClient.query({ text: sql, rowMode: 'array' });
-          text = JSON.stringify(result.rows);
-        } catch (error) {
-          text = `error ${(error as pg.DatabaseError).code ?? ''} ${(error as Error).message}`;
-        }
+        const result = await agentClient.query({ text: sql, rowMode: 'array' });
+        expect(result.rows.length, sql).toBeGreaterThan(0);
+        const text = JSON.stringify(result.rows);
         expect({ sql, leaked: text.includes(VAULT_SECRET) }).toEqual({ sql, leaked: false });
       }
     });
 
-    it('masks after SET search_path and with over-long identifiers the server truncates', async () => {
+    it('masks after SET search_path, and a cursor and an alias named with identifiers the server truncates to 63 bytes', async () => {
       const agentClient = await connect(agentToken);
       await agentClient.query('SET search_path = pg_catalog, public');
-      const long = `vault${'x'.repeat(0)}`;
-      const result = await agentClient.query({ text: `SELECT secret FROM ${long}`, rowMode: 'array' });
-      expectNoSecret(result.rows, [VAULT_SECRET]);
-      // 63 bytes is NAMEDATALEN - 1: the server and the classifier both read `customers`' alias as truncated.
+      const plain = await agentClient.query({ text: 'SELECT secret FROM vault', rowMode: 'array' });
+      expectNoSecret(plain.rows, [VAULT_SECRET]);
       const alias = `e${'y'.repeat(80)}`;
       const aliased = await agentClient.query({ text: `SELECT ${alias}.email FROM customers ${alias}`, rowMode: 'array' });
       expectNoSecret(aliased.rows, EMAILS);
+      // DECLARE under an 81-character name, FETCH under its 63-character truncation (the same cursor),
+      // in one Query (see the DECLARE-then-FETCH bypass below for separate ones).
+      const cursor = `c${'z'.repeat(80)}`;
+      await agentClient.query('BEGIN');
+      const results = (await agentClient.query({
+        text: `DECLARE ${cursor} CURSOR FOR SELECT secret FROM vault; FETCH ALL FROM ${cursor.slice(0, 63)}`,
+        rowMode: 'array',
+      })) as unknown as pg.QueryResult[];
+      await agentClient.query('ROLLBACK');
+      const fetched = results[1]!;
+      expect(fetched.rows).toHaveLength(1);
+      expectNoSecret(fetched.rows, [VAULT_SECRET]);
     });
 
     it('hides masked values in errors and notices, including the deferred error of a WITH HOLD cursor at COMMIT', async () => {
@@ -452,12 +456,13 @@ describe('adversarial (extra): policy and masking bypasses through names, portal
   });
 
   describe('limits the docs accept (content detectors are a safety net): shown leaking', () => {
-    it.fails('LIMIT: a UNION, a recursive CTE or a whole-row reference passes vault.secret untransformed and unmasked', async () => {
+    it('closed bypass — a UNION, a recursive CTE, a whole-row reference or a scalar subquery no longer passes vault.secret unmasked', async () => {
       const agentClient = await connect(agentToken);
       for (const sql of [
         'SELECT secret FROM vault UNION SELECT secret FROM vault',
         'WITH RECURSIVE r(s) AS (SELECT secret FROM vault UNION SELECT s FROM r) SELECT s FROM r',
         'SELECT v FROM vault v',
+        'SELECT (SELECT secret FROM vault LIMIT 1) AS s',
       ]) {
         const result = await agentClient.query({ text: sql, rowMode: 'array' });
         expect({ sql, leaked: JSON.stringify(result.rows).includes(VAULT_SECRET) }).toEqual({ sql, leaked: false });
@@ -465,32 +470,36 @@ describe('adversarial (extra): policy and masking bypasses through names, portal
     });
   });
 
-  describe('slow', () => {
-    it(
-      'BYPASS: an Execute after the catalog cache minute masks by content only (portal described, then executed 61 s later)',
-      async () => {
-        // The columns of a portal are described once; their origins are looked up in the catalog
-        // cache (TTL one minute) when the rows arrive. Expired → origin unknown → detectors only, and
-        // no detector recognises the vault secret. A slow batch reader hits this without trying.
-        const steps = [
+  describe('slow (over a minute)', () => {
+    it('closed bypass — a portal read in batches (Execute with maxRows + Sync, as JDBC fetchSize does) is masked by content only after the catalog cache minute', async () => {
+      // The column origins of a portal are looked up in the catalog cache (TTL one minute) when its
+      // rows arrive; the columns were described once, at the first Execute. A batch fetched more
+      // than a minute later finds the entry expired: origin unknown → detectors only, and none
+      // recognises the vault secret. No attack needed: a slow batch reader leaks on its own.
+      const { socket, reader } = await openRawSession(port, target.name, agentToken);
+      try {
+        const send = (steps: readonly FrontendMessage[]): void => void socket.write(Buffer.concat(steps.map(encodeFrontendMessage)));
+        let from = reader.messages.length;
+        send([
           msg.query('BEGIN'),
-          msg.parse('SELECT secret FROM vault', 'sv'),
-          msg.bind('sv', 'slow'),
-          msg.execute('slow', 0),
+          msg.parse('SELECT secret FROM vault, generate_series(1, 2) ORDER BY 1', 'sv'),
+          msg.bind('sv', 'batch'),
+          msg.execute('batch', 1),
           msg.sync(),
-          msg.bind('sv', 'slow2'),
-          msg.describe('P', 'slow2'),
-          msg.sync(),
-          msg.execute('slow2', 0),
-          msg.sync(),
-          msg.query('ROLLBACK'),
-        ];
-        const messages = await pipeline(steps, 5, new Map([[7, 61_000]]));
-        expect(errorCodes(messages)).toEqual([]);
-        expect(dataRows(messages)).toBe(2);
-        expectNoSecret(dataRowText(messages), [VAULT_SECRET]);
-      },
-      180_000,
-    );
+        ]);
+        const first = await settle(reader, socket, from, 2);
+        expect(dataRows(first)).toBe(1);
+        expectNoSecret(dataRowText(first), [VAULT_SECRET]);
+        await new Promise((r) => setTimeout(r, 61_000));
+        from = reader.messages.length;
+        send([msg.execute('batch', 1), msg.sync(), msg.query('ROLLBACK')]);
+        const second = await settle(reader, socket, from, 2);
+        expect(errorCodes(second)).toEqual([]);
+        expect(dataRows(second)).toBe(1);
+        expectNoSecret(dataRowText(second), [VAULT_SECRET]);
+      } finally {
+        socket.destroy();
+      }
+    }, 180_000);
   });
 });

@@ -682,8 +682,8 @@ describe('PostgreSQL through the agent', () => {
         [target.name],
       );
       expect(terminated.rows).toEqual([{ ok: true }]);
-      // The column's origin cannot be resolved now: every detector applies.
-      expect((await healthy.query('SELECT id, contact FROM fresh')).rows).toEqual([{ id: 1, contact: '[redacted]' }]);
+      // The columns' origins cannot be resolved now: nothing is known of them, so they are sent as NULL.
+      expect((await healthy.query('SELECT id, contact FROM fresh')).rows).toEqual([{ id: null, contact: null }]);
       // The next lookup reconnects: fresh.contact is a known column no rule names, so it passes.
       expect((await healthy.query('SELECT id, contact FROM fresh')).rows).toEqual([{ id: 1, contact: 'someone@example.com' }]);
       await healthyStillWorks();

@@ -135,6 +135,15 @@ export function matchesColumn(pattern: ColumnPattern, folded: FoldedColumnRef): 
   );
 }
 
+/** Whether the pattern names a column of this table: it has a table part, and table and schema match. */
+export function matchesTable(pattern: ColumnPattern, folded: FoldedColumnRef): boolean {
+  return (
+    pattern.table.kind !== 'any' &&
+    matchesSegment(pattern.table, folded.ref.table, folded.table) &&
+    matchesSegment(pattern.schema, folded.ref.schema, folded.schema)
+  );
+}
+
 function matchesSegment(segment: SegmentMatcher, name: string | undefined, foldedName: string | undefined): boolean {
   switch (segment.kind) {
     case 'any':

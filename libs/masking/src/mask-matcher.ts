@@ -1,4 +1,4 @@
-import { foldColumnRef, matchesColumn, parseColumnPattern, type ColumnPattern, type ColumnRef } from './column-pattern.js';
+import { foldColumnRef, matchesColumn, matchesTable, parseColumnPattern, type ColumnPattern, type ColumnRef } from './column-pattern.js';
 import { DETECTORS, type Detector } from './detectors/detector-registry.js';
 import { compareStrictness, type MaskPlan, type MaskStrategy } from './mask-plan.js';
 import { mergeMaskPlans } from './mask-plan-merge.js';
@@ -28,6 +28,11 @@ export interface MaskMatcher {
    * view column and its base column, a partition and its parent), or undefined.
    */
   forAnyColumn(refs: readonly ColumnRef[]): MaskFunction | undefined;
+  /**
+   * The strictest column rule whose pattern names a table among `tables` (only the schema and
+   * table of each ref are read), or undefined. For values computed from those tables' columns.
+   */
+  forTables(tables: readonly ColumnRef[]): MaskFunction | undefined;
   /**
    * The text with every detector finding replaced (the same string when nothing is found). Used for
    * columns of unknown provenance (`upper(email)`) and JSON string values. A `null` strategy
@@ -86,6 +91,12 @@ export function compileMaskPlan(plan: MaskPlan, options: CompileMaskPlanOptions)
       if (columnRules.length === 0) return undefined;
       const folded = foldColumnRef(ref);
       for (const rule of columnRules) if (matchesColumn(rule.pattern, folded)) return rule.mask;
+      return undefined;
+    },
+    forTables(tables) {
+      if (columnRules.length === 0 || tables.length === 0) return undefined;
+      const folded = tables.map(foldColumnRef);
+      for (const rule of columnRules) if (folded.some((table) => matchesTable(rule.pattern, table))) return rule.mask;
       return undefined;
     },
     forAnyColumn(refs) {

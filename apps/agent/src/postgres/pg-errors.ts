@@ -24,6 +24,8 @@ export const SqlState = {
   ProgramLimitExceeded: '54000',
   /** EXECUTE of a prepared statement Sluice never saw prepared. */
   InvalidSqlStatementName: '26000',
+  /** FETCH/MOVE of a cursor Sluice never saw declared or bound. */
+  InvalidCursorName: '34000',
   /** The recording queue is full: refusing rather than running unrecorded. */
   ConfigurationLimitExceeded: '53400',
   InternalError: 'XX000',

@@ -32,10 +32,17 @@ import type { CatalogResolver } from './catalog-resolver.js';
 import { checkStartup, NEWEST_PROTOCOL_MINOR } from './client-startup.js';
 import { SqlState, errorFrame, noticeFrame, type SluiceError } from './pg-errors.js';
 import { PreparedStatements, type ParsedStatement } from './prepared-statements.js';
-import { ResponseTracker, type CommandRecord, type Expectation, type PortalInfo, type Refusal } from './response-tracker.js';
+import {
+  ResponseTracker,
+  type CommandRecord,
+  type ExecuteColumns,
+  type Expectation,
+  type PortalInfo,
+  type Refusal,
+} from './response-tracker.js';
 import { ResultMasker, compileMask, type CompiledMask } from './result-masker.js';
 import { ResultPreview, previewScrubber, type PreviewLimits } from './result-preview.js';
-import { SqlSessionFacts, type SessionStatement } from './sql-facts.js';
+import { SqlSessionFacts, type SessionEffect, type SessionStatement } from './sql-facts.js';
 import type { StatementGate, GateVerdict } from './statement-gate.js';
 
 /** Everything a PostgreSQL client connection needs from the agent. */
@@ -89,6 +96,9 @@ const MAY_CHANGE_SYNTAX: ReadonlySet<string> = new Set([
   'sql.unparseable',
 ]);
 
+/** Binds of one portal name kept at once (a second Bind of a name fails on the server; more is refused). */
+const MAX_BINDS_PER_PORTAL = 32;
+
 /** Messages that wait behind such a statement (COPY data, Sync, Flush and Terminate never wait). */
 const WAITS_BEHIND_SYNTAX_CHANGE: ReadonlySet<DecodedFrontendMessage['kind']> = new Set([
   'Query',
@@ -137,7 +147,8 @@ export class PostgresSession implements LiveSession {
   private readonly sqlFacts: SqlSessionFacts;
   private readonly tracker = new ResponseTracker();
   private readonly prepared = new PreparedStatements();
-  private readonly portals = new Map<string, PortalInfo>();
+  /** Portals bound through Sluice, by name: every Bind of the name not known to be gone (see PortalInfo). */
+  private readonly portals = new Map<string, PortalInfo[]>();
   /**
    * After a statement that may change how SQL is read: 'until-sync' refuses further extended-protocol
    * messages until Sync; 'until-answered' holds the next statement until every answer is in.
@@ -164,7 +175,7 @@ export class PostgresSession implements LiveSession {
     this.peer = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? 0}`;
     this.logger = services.logger.child({ connection: services.connectionName, peer: this.peer });
     this.decoder = new FrontendDecoder({ maxMessageLength: services.maxMessageBytes });
-    this.sqlFacts = new SqlSessionFacts(this.prepared);
+    this.sqlFacts = new SqlSessionFacts(this.prepared, (name) => (this.portals.get(name) ?? []).flatMap((bind) => bind.decided.facts));
     socket.setNoDelay(true);
     this.attachClient(socket);
     this.authTimer = setTimeout(
@@ -496,10 +507,11 @@ export class PostgresSession implements LiveSession {
         this.toBackend(message.raw);
         this.tracker.expect({
           kind: 'describe',
-          target: message.target,
-          name: message.name,
-          internal: false,
-          described: message.target === 'S' ? this.prepared.get(message.name) : this.portals.get(message.name),
+          masked:
+            message.target === 'S'
+              ? (this.prepared.get(message.name)?.masked ?? false)
+              : (this.portals.get(message.name) ?? []).some((bind) => bind.decided.mask !== undefined),
+          internal: undefined,
         });
         return;
       case 'Execute':
@@ -567,7 +579,15 @@ export class PostgresSession implements LiveSession {
     }
     const commands = classified.statements.map((statement) => this.commandRecord(statement));
     this.toBackend(raw);
-    this.tracker.expect({ kind: 'query', mask: verdict.mask, commands, refusal: undefined, completed: 0, seq: this.prepared.next() });
+    this.tracker.expect({
+      kind: 'query',
+      mask: verdict.mask,
+      tables: tablesOf(facts),
+      commands,
+      refusal: undefined,
+      completed: 0,
+      seq: this.prepared.next(),
+    });
     if (facts.some((f) => f.classes.some((c) => MAY_CHANGE_SYNTAX.has(c)))) this.syntaxBarrier = 'until-answered';
   }
 
@@ -591,7 +611,12 @@ export class PostgresSession implements LiveSession {
     const statements = this.sqlFacts.statements(sql);
     const refused = statements.find((s) => s.refusal !== undefined)?.refusal;
     if (refused) {
-      const code = refused.code === 'unknown-name' ? SqlState.InvalidSqlStatementName : SqlState.ProgramLimitExceeded;
+      const code =
+        refused.code === 'unknown-name'
+          ? SqlState.InvalidSqlStatementName
+          : refused.code === 'unknown-cursor'
+            ? SqlState.InvalidCursorName
+            : SqlState.ProgramLimitExceeded;
       return { refusal: { severity: 'ERROR', code, message: refused.message } };
     }
     return { statements };
@@ -600,17 +625,31 @@ export class PostgresSession implements LiveSession {
   /** A command of a forwarded Query; what it does to the session's names happens as the server does it. */
   private commandRecord({ facts, effect }: SessionStatement): CommandRecord {
     const record = { text: facts.text, startedAt: Date.now() };
-    if (effect?.kind === 'cursor') {
-      // A cursor shares the portal name space: a protocol portal of that name is no longer the one we bound.
-      if (effect.name === null) this.portals.clear();
-      else this.portals.delete(effect.name);
-      const seq = this.prepared.next();
-      return { ...record, onSuccess: () => this.sqlFacts.closeCursor(effect.name, seq) };
-    } else if (effect?.kind === 'deallocate') {
-      const seq = this.prepared.next();
-      return { ...record, onSuccess: () => this.prepared.forget(effect.name, seq) };
+    const onSuccess = effect && this.applyEffect(effect);
+    return onSuccess ? { ...record, onSuccess } : record;
+  }
+
+  /**
+   * What a forwarded statement does to the session's names: applied now where that is the safe side
+   * (a portal of a name now used by a cursor is no longer ours), or returned to run once the server
+   * confirms it (forgetting a cursor or prepared statement).
+   */
+  private applyEffect(effect: SessionEffect): (() => void) | undefined {
+    switch (effect.kind) {
+      case 'declare':
+        this.portals.delete(effect.name);
+        return undefined;
+      case 'close': {
+        if (effect.name === null) this.portals.clear();
+        else this.portals.delete(effect.name);
+        const seq = this.prepared.next();
+        return () => this.sqlFacts.closeCursor(effect.name, seq);
+      }
+      case 'deallocate': {
+        const seq = this.prepared.next();
+        return () => this.prepared.forget(effect.name, seq);
+      }
     }
-    return record;
   }
 
   private async relayParse(name: string, sql: string, raw: Buffer): Promise<void> {
@@ -636,7 +675,15 @@ export class PostgresSession implements LiveSession {
       refuse(verdict.error);
       return;
     }
-    if (!this.prepared.addParsed(name, { facts, mask: verdict.mask, epoch })) {
+    const parsed: ParsedStatement = {
+      facts,
+      mask: verdict.mask,
+      epoch,
+      sql,
+      dependsOnNames: classified.statements.some((statement) => statement.dependsOnNames === true),
+      effects: classified.statements.flatMap((statement) => (statement.effect ? [statement.effect] : [])),
+    };
+    if (!this.prepared.addParsed(name, parsed)) {
       refuse({ severity: 'ERROR', code: SqlState.ProgramLimitExceeded, message: PreparedStatements.LIMIT_MESSAGE });
       return;
     }
@@ -662,6 +709,11 @@ export class PostgresSession implements LiveSession {
       }
       parsed.push(candidate.statement);
     }
+    const binds = portal === '' ? [] : (this.portals.get(portal) ?? []);
+    if (binds.length >= MAX_BINDS_PER_PORTAL) {
+      refuse(SqlState.ProgramLimitExceeded, `too many Binds of portal "${portal}" in this transaction`);
+      return;
+    }
     const decided = await this.currentDecision(parsed);
     if ('error' in decided) {
       this.poisonBind(this.refusal(decided.error));
@@ -675,29 +727,49 @@ export class PostgresSession implements LiveSession {
       );
       return;
     }
-    this.portals.set(portal, { entry, decided, resultFormats, seq: this.prepared.next() });
+    // The unnamed portal is replaced by every Bind; a second Bind of a named one fails on the server
+    // (42P03), which keeps the first — so both are kept until the transaction ends.
+    this.portals.set(portal, [...binds, { decided, seq: this.prepared.next() }]);
     this.toBackend(raw);
     this.tracker.expect({ kind: 'bind', refusal: undefined });
   }
 
   /**
    * The decision a Bind or Execute runs under: the one made at Parse while no policy change,
-   * revocation or grant came in since; otherwise — or when the name may stand for several statements —
-   * decided again now, as all of them together.
+   * revocation or grant came in since and its meaning does not depend on session names; otherwise —
+   * or when the name may stand for several statements — classified and decided again now, as all of
+   * them together.
    */
   private async currentDecision(statements: readonly ParsedStatement[]): Promise<ParsedStatement | { error: SluiceError }> {
     const epoch = this.services.gate.epoch;
     const only = statements.length === 1 ? statements[0] : undefined;
-    if (only && only.epoch === epoch) return only;
-    const facts = statements.flatMap((s) => s.facts);
+    if (only && only.epoch === epoch && !only.dependsOnNames) return only;
+    const facts: CommandFacts[] = [];
+    for (const statement of statements) {
+      if (!statement.dependsOnNames) {
+        facts.push(...statement.facts);
+        continue;
+      }
+      // FETCH c / EXECUTE p: what c or p means now (a DECLARE or PREPARE may have come since the Parse).
+      const again = this.classify(statement.sql);
+      if ('refusal' in again) return { error: again.refusal };
+      facts.push(...again.statements.map((s) => s.facts));
+    }
     const verdict = await this.decideAll(facts, 'bind');
     if (!verdict.allowed) return { error: verdict.error };
-    return { facts, mask: verdict.mask, epoch };
+    return {
+      facts,
+      mask: verdict.mask,
+      epoch,
+      sql: statements.map((s) => s.sql).join(';\n'),
+      dependsOnNames: statements.some((s) => s.dependsOnNames),
+      effects: statements.flatMap((s) => s.effects),
+    };
   }
 
   private async relayExecute(portalName: string, raw: Buffer): Promise<void> {
-    const portal = this.portals.get(portalName);
-    if (!portal) {
+    const binds = this.portals.get(portalName);
+    if (!binds || binds.length === 0) {
       this.poisonBind(
         this.refusal({
           severity: 'ERROR',
@@ -707,26 +779,39 @@ export class PostgresSession implements LiveSession {
       );
       return;
     }
-    const decided = await this.currentDecision([portal.decided]);
+    const decided = await this.currentDecision(binds.map((bind) => bind.decided));
     if ('error' in decided) {
       this.poisonBind(this.refusal(decided.error));
       return;
     }
-    const current: PortalInfo = decided === portal.decided ? portal : { ...portal, decided };
-    if (current !== portal && this.portals.get(portalName) === portal) this.portals.set(portalName, current);
-    if (current.decided.mask && !current.columns) {
-      // We must know the columns to mask the rows: ask the server, and keep its answer to ourselves.
+    const [only] = binds;
+    if (binds.length === 1 && only && decided !== only.decided && !decided.dependsOnNames) {
+      // Decided again after a policy change: later Executes of this portal reuse it.
+      this.portals.set(portalName, [{ ...only, decided }]);
+    }
+    const columns: ExecuteColumns = { columns: undefined };
+    if (decided.mask) {
+      // The rows are masked by the portal's columns: ask the server for them right before this
+      // Execute (the answer is ours alone), so they describe what it really runs, now.
       this.toBackend(encodeFrontendMessage({ kind: 'Describe', target: 'P', name: portalName }));
-      this.tracker.expect({ kind: 'describe', target: 'P', name: portalName, internal: true, described: current });
+      this.tracker.expect({ kind: 'describe', masked: true, internal: columns });
     }
     this.toBackend(raw);
     this.tracker.expect({
       kind: 'execute',
-      portal: current,
-      command: { text: current.decided.facts.map((f) => f.text).join('; '), startedAt: Date.now() },
+      mask: decided.mask,
+      tables: tablesOf(decided.facts),
+      columns,
+      command: this.effectsOnExecute(decided, { text: decided.facts.map((f) => f.text).join('; '), startedAt: Date.now() }),
       rows: 0,
     });
-    if (current.decided.facts.some((f) => f.classes.some((c) => MAY_CHANGE_SYNTAX.has(c)))) this.syntaxBarrier = 'until-sync';
+    if (decided.facts.some((f) => f.classes.some((c) => MAY_CHANGE_SYNTAX.has(c)))) this.syntaxBarrier = 'until-sync';
+  }
+
+  /** DECLARE, CLOSE and DEALLOCATE run through the extended protocol act on the session's names as in a Query. */
+  private effectsOnExecute(decided: ParsedStatement, record: CommandRecord): CommandRecord {
+    const onSuccess = decided.effects.flatMap((effect) => this.applyEffect(effect) ?? []);
+    return onSuccess.length === 0 ? record : { ...record, onSuccess: () => onSuccess.forEach((run) => run()) };
   }
 
   /**
@@ -894,6 +979,7 @@ export class PostgresSession implements LiveSession {
     this.tracker.expect({
       kind: 'query',
       mask: undefined,
+      tables: [],
       commands: facts.map((f) => ({ text: f.text, startedAt: Date.now() })),
       refusal,
       completed: 0,
@@ -1001,8 +1087,7 @@ export class PostgresSession implements LiveSession {
       case BackendMessageCode.DataRow:
         if (head?.kind === 'execute') {
           head.rows += 1;
-          if (head.portal.decided.mask && !this.currentMasker)
-            this.currentMasker = this.executeMasker(head.portal, head.portal.decided.mask);
+          if (head.mask && !this.currentMasker) this.currentMasker = this.executeMasker(head.columns, head.mask, head.tables);
         }
         {
           const sent = this.currentMasker ? this.currentMasker.rewrite(frame) : frame.raw;
@@ -1014,7 +1099,7 @@ export class PostgresSession implements LiveSession {
       case BackendMessageCode.NoData:
         if (head?.kind === 'describe') {
           this.tracker.shift();
-          this.storeColumns(head, []);
+          if (head.internal) head.internal.columns = [];
           return head.internal ? undefined : frame.raw;
         }
         return frame.raw;
@@ -1068,11 +1153,12 @@ export class PostgresSession implements LiveSession {
     if (message.kind !== 'RowDescription') return frame.raw;
     if (head?.kind === 'describe') {
       this.tracker.shift();
-      this.storeColumns(head, message.columns);
+      if (head.internal) head.internal.columns = message.columns;
       return head.internal ? undefined : frame.raw;
     }
     const mask = this.headMask(head);
-    this.currentMasker = mask ? this.maskerFor(message.columns, mask) : undefined;
+    const tables = head?.kind === 'query' || head?.kind === 'execute' ? head.tables : [];
+    this.currentMasker = mask ? this.maskerFor(message.columns, mask, tables) : undefined;
     this.currentPreview = this.previewFor(message.columns, mask !== undefined);
     return frame.raw;
   }
@@ -1083,14 +1169,12 @@ export class PostgresSession implements LiveSession {
     return new ResultPreview(columns, limits, masked ? undefined : (this.scrubber ??= previewScrubber(this.services.hashKey)));
   }
 
-  /** Describe(P) answers are kept with the portal (Describe(S) answers only reach the client). */
-  private storeColumns(describe: Extract<Expectation, { kind: 'describe' }>, columns: readonly ColumnDescription[]): void {
-    const described = describe.described;
-    if (described && 'decided' in described) described.columns = columns;
-  }
-
   private dropPortalsBefore(seq: number): void {
-    for (const [name, portal] of this.portals) if (portal.seq < seq) this.portals.delete(name);
+    for (const [name, binds] of this.portals) {
+      const kept = binds.filter((bind) => bind.seq > seq);
+      if (kept.length === 0) this.portals.delete(name);
+      else this.portals.set(name, kept);
+    }
   }
 
   /**
@@ -1098,32 +1182,26 @@ export class PostgresSession implements LiveSession {
    * made sure they are known (an internal Describe) before forwarding the Execute; if they are not,
    * every value is redacted rather than guessed at.
    */
-  private executeMasker(portal: PortalInfo, mask: CompiledMask): ResultMasker {
+  private executeMasker(portal: ExecuteColumns, mask: CompiledMask, tables: readonly string[]): ResultMasker {
     const columns = portal.columns;
-    if (columns) return this.maskerFor(columns, mask);
+    if (columns) return this.maskerFor(columns, mask, tables);
     this.logger.error('masked rows without a known row description; redacting every value');
     return ResultMasker.redactAll();
   }
 
-  private maskerFor(columns: readonly ColumnDescription[], mask: CompiledMask): ResultMasker {
+  private maskerFor(columns: readonly ColumnDescription[], mask: CompiledMask, tables: readonly string[]): ResultMasker {
     const refs = columns.map((c) => (c.tableOid === 0 ? undefined : this.services.catalog.cached(c.tableOid, c.columnAttr)));
-    return ResultMasker.forColumns(columns, refs, mask);
+    return ResultMasker.forColumns(columns, refs, mask, tables);
   }
 
   private needsCatalog(frame: BackendFrame): boolean {
     const head = this.tracker.head;
-    const masked = head?.kind === 'describe' ? this.describedMasked(head) : this.headMask(head) !== undefined;
+    const masked = head?.kind === 'describe' ? head.masked : this.headMask(head) !== undefined;
     if (!masked) return false;
     const message = decodeBackendMessage(frame);
     return (
       message.kind === 'RowDescription' && message.columns.some((c) => c.tableOid !== 0 && !this.services.catalog.isCached(c.tableOid))
     );
-  }
-
-  private describedMasked(describe: Extract<Expectation, { kind: 'describe' }>): boolean {
-    const described = describe.described;
-    if (!described) return false;
-    return 'decided' in described ? described.decided.mask !== undefined : described.masked;
   }
 
   private async loadCatalog(frame: BackendFrame): Promise<void> {
@@ -1132,8 +1210,8 @@ export class PostgresSession implements LiveSession {
     try {
       await this.services.catalog.load(message.columns.map((c) => c.tableOid));
     } catch (error) {
-      // Unresolved columns are treated as of unknown origin: every detector applies (fail closed).
-      this.logger.warn({ problem: (error as Error).message }, 'catalog lookup failed; masking by content only');
+      // Table columns whose origin is unresolved are sent as NULL (fail closed); computed ones as before.
+      this.logger.warn({ problem: (error as Error).message }, 'catalog lookup failed; unresolved table columns are sent as NULL');
     }
   }
 
@@ -1160,6 +1238,7 @@ export class PostgresSession implements LiveSession {
       }
     } else if (head?.kind === 'execute') {
       this.tracker.shift();
+      if (frame.type === BackendMessageCode.CommandComplete) head.command.onSuccess?.();
       this.recordCompletion(head.command, { tag, rows: head.rows });
     }
   }
@@ -1232,7 +1311,7 @@ export class PostgresSession implements LiveSession {
   }
 
   private headMask(head: Expectation | undefined): CompiledMask | undefined {
-    return head?.kind === 'query' ? head.mask : head?.kind === 'execute' ? head.portal.decided.mask : undefined;
+    return head?.kind === 'query' ? head.mask : head?.kind === 'execute' ? head.mask : undefined;
   }
 
   /**
@@ -1305,6 +1384,11 @@ function poisonSql(refusal: Refusal): string {
 /** A setting under which the classifier would read SQL differently from the server. */
 function unsafeSetting(name: string, value: string): boolean {
   return (name === 'standard_conforming_strings' && value !== 'on') || (name === 'client_encoding' && value.toUpperCase() !== 'UTF8');
+}
+
+/** Every table the statements read or write. */
+function tablesOf(facts: readonly CommandFacts[]): string[] {
+  return [...new Set(facts.flatMap((f) => f.tables))];
 }
 
 function readTag(frame: BackendFrame): string {

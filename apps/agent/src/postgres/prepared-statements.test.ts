@@ -7,7 +7,7 @@ function facts(text: string, tables: string[] = []): CommandFacts {
 }
 
 function parsed(text: string, tables: string[] = []): ParsedStatement {
-  return { facts: [facts(text, tables)], mask: undefined, epoch: 0 };
+  return { facts: [facts(text, tables)], mask: undefined, epoch: 0, sql: text, dependsOnNames: false, effects: [] };
 }
 
 const texts = (registry: PreparedStatements, name: string): string[] => (registry.get(name)?.facts ?? []).map((f) => f.text);

@@ -1,5 +1,6 @@
 import type { CommandFacts } from '../link/link-types.js';
 import type { CompiledMask } from './result-masker.js';
+import type { SessionEffect } from './sql-facts.js';
 
 /** A statement Parsed through Sluice, as it was decided. */
 export interface ParsedStatement {
@@ -8,6 +9,15 @@ export interface ParsedStatement {
   readonly mask: CompiledMask | undefined;
   /** The decision cache's invalidation epoch when this was decided: a newer one means decide again. */
   readonly epoch: number;
+  /** The text, for statements whose meaning depends on session names (classified again at each use). */
+  readonly sql: string;
+  /**
+   * FETCH/MOVE/EXECUTE (and EXPLAIN … EXECUTE): what they run is whatever the cursor or prepared
+   * name means when they run, so they are classified and decided again at every Bind and Execute.
+   */
+  readonly dependsOnNames: boolean;
+  /** What running it does to the session's names (DECLARE, CLOSE, DEALLOCATE), applied at Execute. */
+  readonly effects: readonly SessionEffect[];
 }
 
 /** What one name may refer to on the server; `seq` orders it against later DEALLOCATE/Close. */

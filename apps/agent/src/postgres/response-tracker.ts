@@ -1,18 +1,23 @@
 import type { ColumnDescription } from '@sluice/postgres-wire';
 import type { SluiceError } from './pg-errors.js';
 import type { CompiledMask } from './result-masker.js';
-import type { ParsedStatement, PreparedEntry } from './prepared-statements.js';
+import type { ParsedStatement } from './prepared-statements.js';
 
-/** A portal bound through Sluice: the statement's entry, and the decision its Bind was made under. */
+/**
+ * One Bind of a portal name through Sluice, and the decision it was made under. A name may have
+ * several (a second Bind of an existing name fails on the server, which keeps the first): an Execute
+ * is decided and masked as all of them.
+ */
 export interface PortalInfo {
-  readonly entry: PreparedEntry;
-  /** What the portal runs, as decided (every candidate of the name, when there were several). */
+  /** What the portal runs, as decided (every candidate statement of the name bound, when there were several). */
   readonly decided: ParsedStatement;
-  readonly resultFormats: readonly number[];
   /** Position of the Bind in the session's message order (a transaction ending after it drops the portal). */
   readonly seq: number;
-  /** From Describe(P) (formats as bound). */
-  columns?: readonly ColumnDescription[] | undefined;
+}
+
+/** The columns of the portal an Execute runs, filled by the internal Describe(P) sent just before it. */
+export interface ExecuteColumns {
+  columns: readonly ColumnDescription[] | undefined;
 }
 
 /** Everything needed to record a command's completion. */
@@ -33,6 +38,8 @@ export type Expectation =
   | {
       readonly kind: 'query';
       readonly mask: CompiledMask | undefined;
+      /** What its statements read and write: computed result columns are masked by their tables' rules. */
+      readonly tables: readonly string[];
       readonly commands: readonly CommandRecord[];
       /** Set when the Query was replaced by a poison that makes the server fail it. */
       readonly refusal: Refusal | undefined;
@@ -44,17 +51,20 @@ export type Expectation =
   | { readonly kind: 'bind'; readonly refusal: Refusal | undefined }
   | {
       readonly kind: 'describe';
-      readonly target: 'S' | 'P';
-      readonly name: string;
-      readonly internal: boolean;
-      /**
-       * The statement or portal described, captured when the Describe is forwarded: by the time the
-       * answer arrives the client may already have sent Sync (which forgets the unnamed portal) or
-       * re-bound the name, so it must not be looked up again by name.
-       */
-      readonly described: PreparedEntry | PortalInfo | undefined;
+      /** Whether what is described is masked (its column origins are then resolved first). */
+      readonly masked: boolean;
+      /** Sent by the agent before a masked Execute: its answer fills `columns` and is not forwarded. */
+      readonly internal: ExecuteColumns | undefined;
     }
-  | { readonly kind: 'execute'; readonly portal: PortalInfo; readonly command: CommandRecord; rows: number }
+  | {
+      readonly kind: 'execute';
+      readonly mask: CompiledMask | undefined;
+      readonly tables: readonly string[];
+      /** The portal's columns (masked Executes only). */
+      readonly columns: ExecuteColumns;
+      readonly command: CommandRecord;
+      rows: number;
+    }
   | { readonly kind: 'close'; readonly onSuccess: (() => void) | undefined }
   | { readonly kind: 'sync'; readonly seq: number };
 

@@ -2,7 +2,7 @@ import type { ColumnRef, MaskPlan } from '@sluice/masking';
 import { BackendMessageCode, decodeBackendMessage, encodeBackendMessage, type ColumnDescription } from '@sluice/postgres-wire';
 import { describe, expect, it } from 'vitest';
 import type { ColumnOrigin } from './column-origin.js';
-import { ResultMasker, compileMask, namedMaskFor } from './result-masker.js';
+import { ResultMasker, compileMask, namedMaskFor, tableRef } from './result-masker.js';
 
 const TEXT = 25;
 const INT4 = 23;
@@ -35,8 +35,8 @@ const column = (typeOid = TEXT): ColumnDescription => ({
 });
 
 /** The value one DataRow cell becomes. */
-function masked(value: string, columnOrigin: ColumnOrigin | undefined, description = column()): string | null {
-  const masker = ResultMasker.forColumns([description], [columnOrigin], mask);
+function masked(value: string, columnOrigin: ColumnOrigin | undefined, description = column(), tables: string[] = []): string | null {
+  const masker = ResultMasker.forColumns([description], [columnOrigin], mask, tables);
   const raw = encodeBackendMessage({ kind: 'DataRow', values: [Buffer.from(value, 'utf8')] });
   const message = decodeBackendMessage({
     type: BackendMessageCode.DataRow,
@@ -86,12 +86,40 @@ describe('ResultMasker.forColumns', () => {
     expect(masked(EMAIL, origin([ref('customers', 'full_name')]))).toBe(EMAIL);
   });
 
-  it('scans a system catalog column, a computed view column and an unresolved column with every detector', () => {
+  it('scans a system catalog column and a computed view column with every detector; sends an unresolved table column as NULL', () => {
     const activity = origin([{ schema: 'pg_catalog', table: 'pg_stat_activity', column: 'query' }], { unknownProvenance: true });
     expect(masked(`SELECT pg_sleep(3) WHERE '${EMAIL}' <> ''`, activity)).toBe("SELECT pg_sleep(3) WHERE '[redacted]' <> ''");
     const computed = origin([ref('display', 'label')], { dependencies: [ref('customers', 'id')], unknownProvenance: true });
     expect(masked(`Alice <${EMAIL}>`, computed)).toBe('Alice <[redacted]>');
-    expect(masked(EMAIL, undefined)).toBe('[redacted]');
+    expect(masked(EMAIL, undefined)).toBeNull();
     expect(masked(EMAIL, origin([], { unknownProvenance: true }))).toBe('[redacted]');
+  });
+});
+
+describe('computed columns of a masked statement', () => {
+  const computed = (typeOid = TEXT): ColumnDescription => ({ ...column(typeOid), tableOid: 0, columnAttr: 0 });
+
+  it('get the strictest column rule of the tables the statement reads, unless they are scalar (numbers, times…)', () => {
+    // `SELECT email FROM customers UNION …`, `SELECT (SELECT email …)`, `SELECT c FROM customers c`: no origin.
+    expect(masked('no detector finds this', undefined, computed(), ['customers'])).toBe('[redacted]');
+    expect(masked('no detector finds this', undefined, computed(), ['public.orders'])).toBe('** ******** ***** this');
+    expect(masked('(1,secret)', undefined, computed(2249), ['customers'])).toBeNull();
+    expect(masked('42', undefined, computed(INT4), ['customers'])).toBe('42');
+    // Tables without column rules: every detector, as before.
+    expect(masked(`hi ${EMAIL}`, undefined, computed(), ['products'])).toBe('hi [redacted]');
+    expect(masked('plain', undefined, computed(), ['products'])).toBe('plain');
+  });
+
+  it('writes a masked json value as a JSON string, so drivers can still parse it', () => {
+    const json = { ...column(114) };
+    expect(JSON.parse(masked(`{"a":"${EMAIL}"}`, origin([ref('customers', 'email')]), json) ?? '')).toBe('[redacted]');
+    expect(JSON.parse(masked('{"a":1}', undefined, { ...computed(3802) }, ['customers']) ?? '')).toBe('[redacted]');
+  });
+
+  it('reads table names as the classifier renders them', () => {
+    expect(tableRef('vault')).toEqual({ table: 'vault', column: '' });
+    expect(tableRef('app.vault')).toEqual({ schema: 'app', table: 'vault', column: '' });
+    expect(tableRef('db.app.vault')).toEqual({ schema: 'app', table: 'vault', column: '' });
+    expect(tableRef('"My.Schema"."Va""ult"')).toEqual({ schema: 'My.Schema', table: 'Va"ult', column: '' });
   });
 });

@@ -7,6 +7,11 @@ beforeAll(async () => {
   await loadSqlParser();
 });
 
+/** The facts of one statement, classified in a throwaway session. */
+function facts(prepared: PreparedStatements, sql: string) {
+  return new SqlSessionFacts(prepared).statements(sql)[0]!.facts;
+}
+
 function session(): { prepared: PreparedStatements; facts: SqlSessionFacts } {
   const prepared = new PreparedStatements();
   return { prepared, facts: new SqlSessionFacts(prepared) };
@@ -26,7 +31,14 @@ describe('SqlSessionFacts: statements decided as what they really run', () => {
   it('sees statements Parsed at the protocol level (one name space on the server)', () => {
     const { prepared, facts } = session();
     const [parsed] = facts.statements('SELECT email FROM customers');
-    prepared.addParsed('q', { facts: [parsed!.facts], mask: undefined, epoch: 0 });
+    prepared.addParsed('q', {
+      facts: [parsed!.facts],
+      mask: undefined,
+      epoch: 0,
+      sql: 'SELECT email FROM customers',
+      dependsOnNames: false,
+      effects: [],
+    });
     expect(facts.statements('EXECUTE q')[0]?.facts.tables).toEqual(['customers']);
   });
 
@@ -46,16 +58,21 @@ describe('SqlSessionFacts: statements decided as what they really run', () => {
     expect(facts.statements('EXECUTE d')[0]?.facts.tables).toEqual(['vault']);
   });
 
-  it('decides FETCH as the cursor of that name; an unknown name as every cursor; forgets closed and ended ones', () => {
-    const { prepared, facts } = session();
-    facts.statements('DECLARE a CURSOR FOR SELECT email FROM customers');
-    facts.statements('DECLARE h CURSOR WITH HOLD FOR SELECT secret FROM vault');
-    expect(facts.statements('FETCH 1 FROM a')[0]?.facts.tables).toEqual(['customers']);
-    expect(facts.statements('FETCH 1 FROM opened_by_a_function')[0]?.facts.tables).toEqual(['customers', 'vault']);
-    facts.endTransaction(prepared.next()); // a ends with its transaction; h is WITH HOLD
-    expect(facts.statements('FETCH 1 FROM a')[0]?.facts.tables).toEqual(['vault']);
-    facts.closeCursor('h', prepared.next());
-    expect(facts.statements('FETCH 1 FROM h')[0]?.facts.tables).toEqual([]);
+  it('decides FETCH as the cursor (and protocol portal) of that name; refuses an unknown one; forgets closed and ended ones', () => {
+    const prepared = new PreparedStatements();
+    const portalFacts = (name: string) => (name === 'pv' ? [{ ...facts(prepared, 'SELECT secret FROM vault') }] : []);
+    const sql = new SqlSessionFacts(prepared, portalFacts);
+    sql.statements('DECLARE a CURSOR FOR SELECT email FROM customers');
+    sql.statements('DECLARE h CURSOR WITH HOLD FOR SELECT secret FROM vault');
+    expect(sql.statements('FETCH 1 FROM a')[0]?.facts.tables).toEqual(['customers']);
+    expect(sql.statements('FETCH ALL FROM pv')[0]?.facts.tables).toEqual(['vault']);
+    expect(sql.statements('MOVE 1 IN a')[0]?.dependsOnNames).toBe(true);
+    expect(sql.statements('FETCH 1 FROM opened_by_a_function')[0]?.refusal?.code).toBe('unknown-cursor');
+    sql.endTransaction(prepared.next()); // a ends with its transaction; h is WITH HOLD
+    expect(sql.statements('FETCH 1 FROM a')[0]?.refusal?.code).toBe('unknown-cursor');
+    expect(sql.statements('FETCH 1 FROM h')[0]?.facts.tables).toEqual(['vault']);
+    sql.closeCursor('h', prepared.next());
+    expect(sql.statements('FETCH 1 FROM h')[0]?.refusal?.code).toBe('unknown-cursor');
   });
 
   it('refuses more open cursors than the limit, and more prepared statements than the registry holds', () => {
@@ -72,9 +89,9 @@ describe('SqlSessionFacts: statements decided as what they really run', () => {
     expect(facts.statements('DEALLOCATE ALL')[0]?.effect).toEqual({ kind: 'deallocate', name: null });
     expect(facts.statements('DISCARD ALL')[0]?.effect).toEqual({ kind: 'deallocate', name: null });
     expect(facts.statements('DISCARD PLANS')[0]?.effect).toBeUndefined();
-    expect(facts.statements('DECLARE c CURSOR FOR SELECT email FROM customers')[0]?.effect).toEqual({ kind: 'cursor', name: 'c' });
-    expect(facts.statements('CLOSE c')[0]?.effect).toEqual({ kind: 'cursor', name: 'c' });
-    expect(facts.statements('CLOSE ALL')[0]?.effect).toEqual({ kind: 'cursor', name: null });
+    expect(facts.statements('DECLARE c CURSOR FOR SELECT email FROM customers')[0]?.effect).toEqual({ kind: 'declare', name: 'c' });
+    expect(facts.statements('CLOSE c')[0]?.effect).toEqual({ kind: 'close', name: 'c' });
+    expect(facts.statements('CLOSE ALL')[0]?.effect).toEqual({ kind: 'close', name: null });
     // FETCH is decided as everything the session declared.
     expect(facts.statements('FETCH ALL c')[0]?.facts.tables).toEqual(['customers']);
   });

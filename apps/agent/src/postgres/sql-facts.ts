@@ -7,14 +7,18 @@ import { PreparedStatements } from './prepared-statements.js';
 export type SessionEffect =
   /** DEALLOCATE name / ALL (null), DISCARD ALL: forget the names once the server confirms. */
   | { readonly kind: 'deallocate'; readonly name: string | null }
-  /** DECLARE / CLOSE of a cursor: a protocol portal of that name is no longer ours (null: CLOSE ALL). */
-  | { readonly kind: 'cursor'; readonly name: string | null };
+  /** DECLARE of a cursor: a protocol portal of that name is no longer the one bound through Sluice. */
+  | { readonly kind: 'declare'; readonly name: string }
+  /** CLOSE of a cursor (null: CLOSE ALL): forget it once the server confirms; a portal of that name too. */
+  | { readonly kind: 'close'; readonly name: string | null };
 
 export interface SessionStatement {
   readonly facts: CommandFacts;
   readonly effect: SessionEffect | undefined;
+  /** FETCH/MOVE/EXECUTE: what it runs depends on what a name means when it runs. */
+  readonly dependsOnNames?: boolean;
   /** Set when the statement must be refused whatever policy says (Sluice cannot know what it runs, or limits). */
-  readonly refusal?: { readonly code: 'unknown-name' | 'too-many'; readonly message: string };
+  readonly refusal?: { readonly code: 'unknown-name' | 'unknown-cursor' | 'too-many'; readonly message: string };
 }
 
 /** Open cursors a session may have declared at once (DECLARE beyond it is refused). */
@@ -39,7 +43,11 @@ export class SqlSessionFacts {
   private readonly cursors = new Map<string, DeclaredCursor[]>();
   private cursorCount = 0;
 
-  constructor(private readonly prepared: PreparedStatements) {}
+  constructor(
+    private readonly prepared: PreparedStatements,
+    /** What the protocol portal of that name runs, if one is bound (SQL FETCH reads portals too). */
+    private readonly portalFacts: (name: string) => readonly CommandFacts[] = () => [],
+  ) {}
 
   /** The server confirmed CLOSE of `name` (null: CLOSE ALL) forwarded at `seq`. */
   closeCursor(name: string | null, seq: number): void {
@@ -94,12 +102,11 @@ export class SqlSessionFacts {
 
   /**
    * DECLARE carries its query's classes; FETCH/MOVE carry only the cursor class and are decided as
-   * every query declared under that name — or, for a name Sluice did not see declared (a function
-   * may open one), as everything the session declared.
+   * every query declared under that name plus the protocol portal of that name; a name Sluice did not
+   * see declared or bound (a function may open one) is refused.
    */
   private cursor(statement: SqlStatementFacts, own: CommandFacts): SessionStatement {
     const name = statement.cursorName;
-    const effect: SessionEffect = { kind: 'cursor', name };
     if (statement.classes.length > 1) {
       if (this.cursorCount >= MAX_CURSORS) {
         return {
@@ -113,15 +120,20 @@ export class SqlSessionFacts {
         this.cursors.set(name, [...(this.cursors.get(name) ?? []), declared]);
         this.cursorCount += 1;
       }
-      return { facts: own, effect };
+      return { facts: own, effect: name === null ? undefined : { kind: 'declare', name } };
     }
-    const known = name === null ? undefined : this.cursors.get(name);
-    const declared = known ?? [...this.cursors.values()].flat();
-    const decidedAs = merge(
-      own,
-      declared.map((cursor) => cursor.facts),
-    );
-    return { facts: decidedAs, effect: /^\s*close\b/i.test(statement.text) ? effect : undefined };
+    if (/^\s*close\b/i.test(statement.text)) return { facts: own, effect: { kind: 'close', name } };
+    // FETCH/MOVE: as every query declared under the name, and the protocol portal of that name.
+    const known = [...(name === null ? [] : (this.cursors.get(name) ?? []).map((cursor) => cursor.facts)), ...this.portalFacts(name ?? '')];
+    if (known.length === 0) {
+      // A cursor Sluice did not see declared (a function may open one) would run something nobody decided on.
+      return {
+        facts: own,
+        effect: undefined,
+        refusal: { code: 'unknown-cursor', message: `cursor "${name ?? ''}" was not declared through Sluice` },
+      };
+    }
+    return { facts: merge(own, known), effect: undefined, dependsOnNames: true };
   }
 
   /**
@@ -137,7 +149,7 @@ export class SqlSessionFacts {
         refusal: { code: 'unknown-name', message: `prepared statement "${name}" was not prepared through Sluice` },
       };
     }
-    return { facts: merge(own, candidates), effect: undefined };
+    return { facts: merge(own, candidates), effect: undefined, dependsOnNames: true };
   }
 }
 
