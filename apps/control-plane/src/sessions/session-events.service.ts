@@ -122,22 +122,20 @@ export class SessionEventsService {
       }
       group.refs.push({ sessionId: event.sessionId, seq: event.seq });
     }
-    const outcomes = await Promise.allSettled(
-      [...bySession].map(([sessionId, group]) => this.serialized(sessionId, () => this.storeSession(agentId, sessionId, group.prepared))),
-    );
-    const groups = [...bySession];
+    let stored: ReadonlySet<string>;
+    try {
+      // One transaction for the whole batch; batches of one agent are stored one after another.
+      stored = await this.serialized(agentId, () => this.storeBatch(agentId, bySession));
+    } catch (error) {
+      // Not acknowledged: the agent resends them.
+      this.logger.error({ err: error, agentId, count: batch.length }, 'could not store session events');
+      return acked;
+    }
     let notOwned = 0;
-    outcomes.forEach((outcome, i) => {
-      const [sessionId, group] = groups[i] ?? ['', { refs: [] }];
-      if (outcome.status === 'rejected') {
-        // Not acknowledged: the agent resends them; other sessions of the batch are not held back.
-        this.logger.error({ err: outcome.reason, agentId, sessionId, count: group.refs.length }, 'could not store session events');
-      } else if (outcome.value) {
-        acked.push(...group.refs);
-      } else {
-        notOwned += group.refs.length;
-      }
-    });
+    for (const [sessionId, group] of bySession) {
+      if (stored.has(sessionId)) acked.push(...group.refs);
+      else notOwned += group.refs.length;
+    }
     if (notOwned > 0) this.logger.warn({ agentId, dropped: notOwned }, 'events for sessions not owned by this agent were not stored');
     return acked;
   }
@@ -246,119 +244,166 @@ export class SessionEventsService {
   }
 
   /**
-   * Stores one session's events and extends its chain, in one transaction holding the session's
-   * chain row lock (so replicas and concurrent batches extend it one at a time). Events that arrive
-   * before their predecessor are stored unchained and chained when it arrives. False when the
-   * session is not this agent's.
+   * Stores a batch's events and extends each session's chain, in one transaction holding the chain
+   * rows' locks (so replicas and concurrent batches extend a chain one at a time; taken in session id
+   * order, so two batches never deadlock). Events that continue a chain are hashed here and inserted
+   * in one statement for every session; a session whose events arrive before their predecessor is
+   * stored unchained and chained when it arrives. Returns the sessions stored (this agent's).
    */
-  private async storeSession(agentId: string, sessionId: string, prepared: readonly PreparedEvent[]): Promise<boolean> {
-    const sealed = await this.events.manager.transaction(async (tx) => {
-      if (!(await this.owns(tx, agentId, sessionId))) return undefined;
-      const heads = await tx.query<{ chained_seq: string; head_hash: string; max_seq: string }[]>(
-        `SELECT chained_seq, encode(head_hash, 'hex') AS head_hash, max_seq FROM session_event_chains WHERE session_id = $1 FOR UPDATE`,
-        [sessionId],
+  private async storeBatch(
+    agentId: string,
+    bySession: ReadonlyMap<string, { readonly prepared: readonly PreparedEvent[] }>,
+  ): Promise<ReadonlySet<string>> {
+    const sealed: { sessionId: string; chainedSeq: number; headHash: string }[] = [];
+    const owned = await this.events.manager.transaction(async (tx) => {
+      const ids = await this.ownedSessions(tx, agentId, [...bySession.keys()]);
+      if (ids.length === 0) return ids;
+      const heads = await tx.query<{ session_id: string; chained_seq: string; head_hash: string; max_seq: string }[]>(
+        `SELECT session_id, chained_seq, encode(head_hash, 'hex') AS head_hash, max_seq FROM session_event_chains
+          WHERE session_id = ANY($1::uuid[]) ORDER BY session_id FOR UPDATE`,
+        [ids],
       );
-      const head = heads[0];
-      if (!head) throw new Error('chain row vanished under its lock');
-      const chainedSeq = Number(head.chained_seq);
-      const next = inOrderAfter(prepared, chainedSeq);
-      if (next && Number(head.max_seq) === chainedSeq) return this.storeInOrder(tx, sessionId, next, head.head_hash);
-      const inserted = await tx.query<{ seq: string }[]>(
-        `INSERT INTO session_events (session_id, seq, kind, occurred_at, payload)
-         SELECT $1, * FROM unnest($2::bigint[], $3::text[], $4::timestamptz[], $5::jsonb[])
-         ON CONFLICT (session_id, seq) DO NOTHING RETURNING seq`,
-        [
-          sessionId,
-          prepared.map((e) => e.seq),
-          prepared.map((e) => e.kind),
-          prepared.map((e) => e.occurredAt.toISOString()),
-          prepared.map((e) => e.payloadJson),
-        ],
-      );
-      const chain = await this.extendChain(tx, sessionId, chainedSeq, head.head_hash);
-      await this.updateHead(tx, sessionId, chain, inserted.length, Math.max(0, ...inserted.map((r) => Number(r.seq))));
-      return chain;
+      if (heads.length !== ids.length) throw new Error('chain rows vanished under their locks');
+      const inOrder: { sessionId: string; events: PreparedEvent[]; headHash: string }[] = [];
+      for (const head of heads) {
+        const sessionId = head.session_id;
+        const prepared = bySession.get(sessionId)?.prepared ?? [];
+        const chainedSeq = Number(head.chained_seq);
+        const next = inOrderAfter(prepared, chainedSeq);
+        if (next && Number(head.max_seq) === chainedSeq) inOrder.push({ sessionId, events: next, headHash: head.head_hash });
+        else {
+          const chain = await this.storeOutOfOrder(tx, sessionId, prepared, chainedSeq, head.head_hash);
+          if (chain.sealedNow) sealed.push({ sessionId, ...chain });
+        }
+      }
+      for (const chain of await this.storeInOrder(tx, inOrder)) if (chain.sealedNow) sealed.push(chain);
+      return ids;
     });
-    if (!sealed) return false;
-    if (sealed.sealedNow) {
+    for (const { sessionId, chainedSeq, headHash } of sealed) {
       // Outside the database, for whoever keeps the logs: the value a later verify must reproduce.
-      this.logger.info({ sessionId, seq: sealed.chainedSeq, headHash: sealed.headHash }, 'session log sealed');
+      this.logger.info({ sessionId, seq: chainedSeq, headHash }, 'session log sealed');
     }
-    return true;
+    return new Set(owned);
   }
 
   /**
-   * Whether the session is this agent's; the first time, also makes sure its chain row exists.
-   * Remembered per replica: a session never changes agent.
+   * Which of these sessions are this agent's; the first time a session is seen, also makes sure its
+   * chain row exists. Remembered per replica: a session never changes agent.
    */
-  private async owns(tx: EntityManager, agentId: string, sessionId: string): Promise<boolean> {
-    if (this.owners.get(sessionId) === agentId) return true;
-    const owned = await tx.query<unknown[]>(`SELECT 1 FROM sessions WHERE id = $1 AND agent_id = $2`, [sessionId, agentId]);
-    if (owned.length === 0) return false;
-    await tx.query(`INSERT INTO session_event_chains (session_id) VALUES ($1) ON CONFLICT (session_id) DO NOTHING`, [sessionId]);
-    if (this.owners.size >= MAX_KNOWN_OWNERS) this.owners.delete(this.owners.keys().next().value ?? '');
-    this.owners.set(sessionId, agentId);
-    return true;
+  private async ownedSessions(tx: EntityManager, agentId: string, sessionIds: readonly string[]): Promise<string[]> {
+    const unknown = sessionIds.filter((id) => this.owners.get(id) !== agentId);
+    if (unknown.length > 0) {
+      const rows = await tx.query<{ id: string }[]>(`SELECT id FROM sessions WHERE id = ANY($1::uuid[]) AND agent_id = $2`, [
+        unknown,
+        agentId,
+      ]);
+      const found = rows.map((row) => row.id);
+      if (found.length > 0) {
+        await tx.query(`INSERT INTO session_event_chains (session_id) SELECT unnest($1::uuid[]) ON CONFLICT (session_id) DO NOTHING`, [
+          found,
+        ]);
+      }
+      for (const id of found) {
+        if (this.owners.size >= MAX_KNOWN_OWNERS) this.owners.delete(this.owners.keys().next().value ?? '');
+        this.owners.set(id, agentId);
+      }
+    }
+    return sessionIds.filter((id) => this.owners.get(id) === agentId);
   }
 
-  /**
-   * The common case — events arriving in order right after the chain head, nothing stored beyond
-   * it: hashed here and inserted already chained (one INSERT, no read-back). The hash is over the
-   * sanitised payload, which is exactly what jsonb reads back, so verify recomputes the same chain.
-   */
-  private async storeInOrder(
+  /** A session whose batch does not simply continue its chain: insert what is new, then chain what now follows without a gap. */
+  private async storeOutOfOrder(
     tx: EntityManager,
     sessionId: string,
-    events: readonly PreparedEvent[],
+    prepared: readonly PreparedEvent[],
+    chainedSeq: number,
     headHash: string,
   ): Promise<{ chainedSeq: number; headHash: string; sealedNow: boolean }> {
-    let prev = headHash;
-    let sealedNow = false;
-    const prevs: string[] = [];
-    const hashes: string[] = [];
-    for (const event of events) {
-      const hash = eventHash(event, prev);
-      prevs.push(prev);
-      hashes.push(hash);
-      if (TERMINAL_KINDS.has(event.kind)) sealedNow = true;
-      prev = hash;
-    }
-    const inserted = await tx.query<unknown[]>(
-      `INSERT INTO session_events (session_id, seq, kind, occurred_at, payload, prev_hash, hash)
-       SELECT $1, u.seq, u.kind, u.occurred_at, u.payload, decode(u.prev, 'hex'), decode(u.hash, 'hex')
-         FROM unnest($2::bigint[], $3::text[], $4::timestamptz[], $5::jsonb[], $6::text[], $7::text[])
-           AS u(seq, kind, occurred_at, payload, prev, hash)
+    const inserted = await tx.query<{ seq: string }[]>(
+      `INSERT INTO session_events (session_id, seq, kind, occurred_at, payload)
+       SELECT $1, * FROM unnest($2::bigint[], $3::text[], $4::timestamptz[], $5::jsonb[])
        ON CONFLICT (session_id, seq) DO NOTHING RETURNING seq`,
       [
         sessionId,
-        events.map((e) => e.seq),
-        events.map((e) => e.kind),
-        events.map((e) => e.occurredAt.toISOString()),
-        events.map((e) => e.payloadJson),
-        prevs,
-        hashes,
+        prepared.map((e) => e.seq),
+        prepared.map((e) => e.kind),
+        prepared.map((e) => e.occurredAt.toISOString()),
+        prepared.map((e) => e.payloadJson),
       ],
     );
-    // Nothing beyond the head was stored (checked under the chain lock), so every row must be new.
-    if (inserted.length !== events.length) throw new Error('events beyond the chain head appeared under its lock');
-    const chain = { chainedSeq: events.at(-1)?.seq ?? 0, headHash: prev, sealedNow };
-    await this.updateHead(tx, sessionId, chain, inserted.length, chain.chainedSeq);
+    const chain = await this.extendChain(tx, sessionId, chainedSeq, headHash);
+    await this.updateHeads(tx, [
+      { sessionId, ...chain, inserted: inserted.length, maxInserted: Math.max(0, ...inserted.map((r) => Number(r.seq))) },
+    ]);
     return chain;
   }
 
-  private async updateHead(
+  /**
+   * The common case — events arriving in order right after their chain's head, nothing stored
+   * beyond it: hashed here and inserted already chained, every session's in one INSERT (no
+   * read-back). The hash is over the sanitised payload, which is exactly what jsonb reads back, so
+   * verify recomputes the same chain.
+   */
+  private async storeInOrder(
     tx: EntityManager,
-    sessionId: string,
-    chain: { chainedSeq: number; headHash: string },
-    insertedCount: number,
-    maxInserted: number,
+    sessions: readonly { sessionId: string; events: readonly PreparedEvent[]; headHash: string }[],
+  ): Promise<{ sessionId: string; chainedSeq: number; headHash: string; sealedNow: boolean }[]> {
+    if (sessions.length === 0) return [];
+    const rows: { event: PreparedEvent; prev: string; hash: string }[] = [];
+    const chains = sessions.map(({ sessionId, events, headHash }) => {
+      let prev = headHash;
+      let sealedNow = false;
+      for (const event of events) {
+        const hash = eventHash(event, prev);
+        rows.push({ event, prev, hash });
+        if (TERMINAL_KINDS.has(event.kind)) sealedNow = true;
+        prev = hash;
+      }
+      return { sessionId, chainedSeq: events.at(-1)?.seq ?? 0, headHash: prev, sealedNow, inserted: events.length };
+    });
+    const inserted = await tx.query<unknown[]>(
+      `INSERT INTO session_events (session_id, seq, kind, occurred_at, payload, prev_hash, hash)
+       SELECT u.session_id, u.seq, u.kind, u.occurred_at, u.payload, decode(u.prev, 'hex'), decode(u.hash, 'hex')
+         FROM unnest($1::uuid[], $2::bigint[], $3::text[], $4::timestamptz[], $5::jsonb[], $6::text[], $7::text[])
+           AS u(session_id, seq, kind, occurred_at, payload, prev, hash)
+       ON CONFLICT (session_id, seq) DO NOTHING RETURNING seq`,
+      [
+        rows.map((r) => r.event.sessionId),
+        rows.map((r) => r.event.seq),
+        rows.map((r) => r.event.kind),
+        rows.map((r) => r.event.occurredAt.toISOString()),
+        rows.map((r) => r.event.payloadJson),
+        rows.map((r) => r.prev),
+        rows.map((r) => r.hash),
+      ],
+    );
+    // Nothing beyond the heads was stored (checked under the chain locks), so every row must be new.
+    if (inserted.length !== rows.length) throw new Error('events beyond a chain head appeared under its lock');
+    await this.updateHeads(
+      tx,
+      chains.map((chain) => ({ ...chain, maxInserted: chain.chainedSeq })),
+    );
+    return chains;
+  }
+
+  private async updateHeads(
+    tx: EntityManager,
+    heads: readonly { sessionId: string; chainedSeq: number; headHash: string; inserted: number; maxInserted: number }[],
   ): Promise<void> {
     await tx.query(
-      `UPDATE session_event_chains
-          SET chained_seq = $2, head_hash = decode($3, 'hex'), stored_count = stored_count + $4,
-              max_seq = GREATEST(max_seq, $5), updated_at = now()
-        WHERE session_id = $1`,
-      [sessionId, chain.chainedSeq, chain.headHash, insertedCount, maxInserted],
+      `UPDATE session_event_chains c
+          SET chained_seq = u.chained_seq, head_hash = decode(u.head_hash, 'hex'), stored_count = c.stored_count + u.inserted,
+              max_seq = GREATEST(c.max_seq, u.max_inserted), updated_at = now()
+         FROM unnest($1::uuid[], $2::bigint[], $3::text[], $4::bigint[], $5::bigint[])
+           AS u(session_id, chained_seq, head_hash, inserted, max_inserted)
+        WHERE c.session_id = u.session_id`,
+      [
+        heads.map((h) => h.sessionId),
+        heads.map((h) => h.chainedSeq),
+        heads.map((h) => h.headHash),
+        heads.map((h) => h.inserted),
+        heads.map((h) => h.maxInserted),
+      ],
     );
   }
 
