@@ -1,4 +1,4 @@
-import { Body, Controller, HttpCode, Param, ParseUUIDPipe, Post } from '@nestjs/common';
+import { Body, Controller, HttpCode, HttpException, HttpStatus, Param, ParseUUIDPipe, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { Caller, type AuthenticatedCaller } from '../identity/auth.decorators.js';
 import { answer, approverOf } from './approvals.controller.js';
@@ -11,7 +11,7 @@ import {
   type AccessRequestBody,
   type CommentBody,
 } from './approvals.dto.js';
-import { ApprovalsService } from './approvals.service.js';
+import { ApprovalsService, MAX_PENDING_ACCESS_REQUESTS } from './approvals.service.js';
 
 /** Just-in-time access: any authenticated principal may ask; approvers decide through /approvals. */
 @ApiTags('access-requests')
@@ -36,6 +36,12 @@ export class AccessRequestsController {
       reason: body.reason,
       approverGroups: body.approverGroups,
     });
+    if (request === 'too-many-pending') {
+      throw new HttpException(
+        `you have ${MAX_PENDING_ACCESS_REQUESTS} pending access requests; wait for an approver to resolve them`,
+        HttpStatus.TOO_MANY_REQUESTS,
+      );
+    }
     return ApprovalDto.from(request);
   }
 

@@ -23,6 +23,25 @@ export interface ReviewRequirementInput {
   readonly minApprovals: number;
 }
 
+/** What a review asks of the approvals that satisfy it. */
+export interface ReviewRequirement {
+  readonly ruleIds: readonly string[];
+  readonly approverGroups: readonly string[];
+  readonly minApprovals: number;
+}
+
+function sameRequirement(request: ApprovalRequestEntity, requirement: ReviewRequirement): boolean {
+  const sameSet = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((x) => b.includes(x));
+  return (
+    sameSet(request.ruleIds, requirement.ruleIds) &&
+    sameSet(request.approverGroups, requirement.approverGroups) &&
+    request.minApprovals >= requirement.minApprovals
+  );
+}
+
+/** Pending access requests one principal may have at once (more: 429 until some are resolved). */
+export const MAX_PENDING_ACCESS_REQUESTS = 10;
+
 export interface CommandReviewInput {
   readonly principalId: string;
   readonly principalName: string | undefined;
@@ -83,7 +102,14 @@ export class ApprovalsService implements OnApplicationBootstrap, OnApplicationSh
    * An approved, unused approval for exactly this (principal, connection, statement) — consumed now,
    * atomically, so it lets the statement through once. Undefined when there is none.
    */
-  async consumeApproved(principalId: string, connection: string, commandText: string): Promise<ApprovalRequestEntity | undefined> {
+  async consumeApproved(
+    principalId: string,
+    connection: string,
+    commandText: string,
+    requirement: ReviewRequirement,
+  ): Promise<ApprovalRequestEntity | undefined> {
+    // Only an approval granted under the review the policy asks for now counts: the same rules and
+    // approver groups, and at least as many approvers (a stricter policy must not honour an old one).
     // Wrapped in a CTE so the statement is a SELECT: TypeORM returns [rows, count] for a bare UPDATE.
     const rows = await this.requests.query<{ id: string }[]>(
       `WITH consumed AS (
@@ -91,10 +117,20 @@ export class ApprovalsService implements OnApplicationBootstrap, OnApplicationSh
           WHERE id = (SELECT id FROM approval_requests
                        WHERE kind = 'command' AND status = 'approved' AND principal_id = $1 AND connection = $2
                          AND command_digest = $3 AND use_until > now()
+                         AND rule_ids @> $4::jsonb AND rule_ids <@ $4::jsonb
+                         AND approver_groups @> $5::jsonb AND approver_groups <@ $5::jsonb
+                         AND min_approvals >= $6
                        ORDER BY resolved_at LIMIT 1 FOR UPDATE SKIP LOCKED)
           RETURNING id)
        SELECT id FROM consumed`,
-      [principalId, connection, commandDigest(commandText)],
+      [
+        principalId,
+        connection,
+        commandDigest(commandText),
+        JSON.stringify(requirement.ruleIds),
+        JSON.stringify(requirement.approverGroups),
+        requirement.minApprovals,
+      ],
     );
     const id = rows[0]?.id;
     if (!id) return undefined;
@@ -116,7 +152,8 @@ export class ApprovalsService implements OnApplicationBootstrap, OnApplicationSh
       },
       order: { requestedAt: 'DESC' },
     });
-    if (pending) return pending;
+    // A pending request made under another review (the policy changed since) is not reused.
+    if (pending && sameRequirement(pending, { ruleIds: input.ruleIds, ...input.review })) return pending;
     const now = new Date();
     const request: ApprovalRequestEntity = {
       id: randomUUID(),
@@ -164,7 +201,7 @@ export class ApprovalsService implements OnApplicationBootstrap, OnApplicationSh
     readonly durationSeconds: number;
     readonly reason: string;
     readonly approverGroups: readonly string[];
-  }): Promise<ApprovalRequestEntity> {
+  }): Promise<ApprovalRequestEntity | 'too-many-pending'> {
     const now = new Date();
     const request: ApprovalRequestEntity = {
       id: randomUUID(),
@@ -193,10 +230,31 @@ export class ApprovalsService implements OnApplicationBootstrap, OnApplicationSh
       grantSeconds: input.durationSeconds,
       grantExpiresAt: null,
     };
-    await this.requests.insert(request);
-    this.logger.info({ approvalId: request.id, principalId: input.principalId, grant: input.grant }, 'access requested');
-    this.webhooks.notify(request, 'access.requested');
-    return request;
+    // One principal's pending requests are counted and added one at a time (any replica), so a
+    // flood of requests can neither pass the cap nor page the approvers more than once per request.
+    const outcome = await this.requests.manager.transaction(async (tx) => {
+      await tx.query(`SELECT pg_advisory_xact_lock(hashtext('sluice-access-requests:' || $1))`, [input.principalId]);
+      const pending = await tx.find(ApprovalRequestEntity, {
+        where: { kind: 'access', status: 'pending', principalId: input.principalId, expiresAt: MoreThan(now) },
+      });
+      const same = pending.find(
+        (p) =>
+          p.connection === input.connection &&
+          p.grantName === input.grant &&
+          p.grantSeconds === input.durationSeconds &&
+          sameRequirement(p, { ruleIds: [], approverGroups: input.approverGroups, minApprovals: 1 }),
+      );
+      if (same) return { request: same, created: false } as const;
+      if (pending.length >= MAX_PENDING_ACCESS_REQUESTS) return 'too-many-pending' as const;
+      await tx.insert(ApprovalRequestEntity, request);
+      return { request, created: true } as const;
+    });
+    if (outcome === 'too-many-pending') return outcome;
+    if (outcome.created) {
+      this.logger.info({ approvalId: request.id, principalId: input.principalId, grant: input.grant }, 'access requested');
+      this.webhooks.notify(request, 'access.requested');
+    }
+    return outcome.request;
   }
 
   /** Names of the grants a principal holds on a connection now. */

@@ -88,15 +88,23 @@ export class WebhookNotifier {
 
 function payload(request: ApprovalRequestEntity, event: string, publicUrl: string | undefined): Record<string, unknown> {
   const link = publicUrl ? `${publicUrl}/api/v1/approvals/${request.id}` : `/api/v1/approvals/${request.id}`;
-  const who = request.principalName ?? request.principalId;
-  const what = request.kind === 'access' ? `access "${request.grantName ?? ''}" for ${String(request.grantSeconds)} s` : 'a command';
-  const text = `Sluice ${event}: ${who} requests ${what} on ${request.connection} — ${request.reason} <${link}|approval ${request.id}>`;
+  // Every requester-controlled field is escaped for Slack's mrkdwn: no `<!channel>`, no link of the
+  // requester's choosing, no way out of the code block.
+  const who = slackText(request.principalName ?? request.principalId);
+  const what =
+    request.kind === 'access' ? `access "${slackText(request.grantName ?? '')}" for ${String(request.grantSeconds)} s` : 'a command';
+  const text = `Sluice ${event}: ${who} requests ${what} on ${slackText(request.connection)} — ${slackText(request.reason)} <${link}|approval ${request.id}>`;
   return {
     text,
     blocks: [
       { type: 'section', text: { type: 'mrkdwn', text } },
       ...(request.commandText
-        ? [{ type: 'section', text: { type: 'mrkdwn', text: `\`\`\`${request.commandText.slice(0, 2_000)}\`\`\`` } }]
+        ? [
+            {
+              type: 'section',
+              text: { type: 'mrkdwn', text: `\`\`\`${slackText(request.commandText.slice(0, 2_000)).replace(/`/g, 'ˋ')}\`\`\`` },
+            },
+          ]
         : []),
     ],
     sluice: {
@@ -121,4 +129,9 @@ function payload(request: ApprovalRequestEntity, event: string, publicUrl: strin
       },
     },
   };
+}
+
+/** Slack mrkdwn control characters escaped as Slack documents (`&`, `<`, `>`). */
+function slackText(value: string): string {
+  return value.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }

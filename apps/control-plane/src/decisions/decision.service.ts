@@ -51,7 +51,11 @@ export class DecisionService {
 
     // Review: an approval granted earlier for exactly this statement lets it through, once.
     const text = command.text ?? '';
-    const approved = await this.approvals.consumeApproved(session.principal.id, connection.name, text);
+    const approved = await this.approvals.consumeApproved(session.principal.id, connection.name, text, {
+      ruleIds: decision.ruleIds,
+      approverGroups: decision.review.approverGroups,
+      minApprovals: decision.review.minApprovals,
+    });
     if (approved) {
       return {
         ...toWire(decision),

@@ -70,10 +70,23 @@ export function readPolicyUpload(contentType: string | undefined, body: unknown,
       return { ok: true, upload: { text: document, format, comment: why } };
     }
     if (format === 'yaml') return invalid('format', 'a document given as an object is JSON; send YAML as text');
-    return { ok: true, upload: { text: JSON.stringify(document, null, 2), format: 'json', comment: why } };
+    const text = jsonText(document);
+    if (text === undefined) return invalid('document', 'the document nests too deeply to be a policy');
+    return { ok: true, upload: { text, format: 'json', comment: why } };
   }
   if (body === undefined || body === null) return invalid('(root)', 'the request body is empty: send the policy');
-  return { ok: true, upload: { text: JSON.stringify(body, null, 2), format: 'json', comment: queryComment.comment } };
+  const text = jsonText(body);
+  if (text === undefined) return invalid('(root)', 'the document nests too deeply to be a policy');
+  return { ok: true, upload: { text, format: 'json', comment: queryComment.comment } };
+}
+
+/** The parsed JSON body as text again; undefined when it nests too deeply to write back (a hostile upload). */
+function jsonText(value: unknown): string | undefined {
+  try {
+    return JSON.stringify(value, null, 2);
+  } catch {
+    return undefined;
+  }
 }
 
 /** Reads an optional comment; blank means none. */

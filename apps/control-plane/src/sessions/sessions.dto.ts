@@ -40,8 +40,15 @@ export function encodeSessionCursor(cursor: SessionCursor): string {
 export function decodeSessionCursor(text: string): SessionCursor | undefined {
   const match = /^(-?\d{1,19})_(.{36})$/.exec(Buffer.from(text, 'base64url').toString('utf8'));
   const [, openedAtMicros, id] = match ?? [];
-  return openedAtMicros !== undefined && id !== undefined && UUID.test(id) ? { openedAtMicros, id } : undefined;
+  if (openedAtMicros === undefined || id === undefined || !UUID.test(id)) return undefined;
+  // Microseconds since 1970 that PostgreSQL's timestamptz (and bigint) can hold: a forged number is a 400, not a 500.
+  const micros = BigInt(openedAtMicros);
+  if (micros < -MAX_CURSOR_MICROS || micros > MAX_CURSOR_MICROS) return undefined;
+  return { openedAtMicros, id };
 }
+
+/** Year ~9999 in microseconds since 1970, well inside bigint. */
+const MAX_CURSOR_MICROS = 253_402_300_800_000_000n;
 
 export class SessionDto {
   @ApiProperty({ format: 'uuid' }) id!: string;
