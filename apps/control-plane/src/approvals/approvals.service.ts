@@ -30,6 +30,26 @@ export interface ReviewRequirement {
   readonly minApprovals: number;
 }
 
+/**
+ * An approver group of a rule — a name or a `*` glob, as policy writes it — against one of the
+ * approver's groups; case-insensitive, as policy compares groups.
+ */
+export function groupMatches(pattern: string, group: string): boolean {
+  const [p, g] = [pattern.toLowerCase(), group.toLowerCase()];
+  if (!p.includes('*')) return p === g;
+  const parts = p.split('*');
+  const [first = '', ...rest] = parts;
+  if (!g.startsWith(first)) return false;
+  let at = first.length;
+  for (const [i, part] of rest.entries()) {
+    if (i === rest.length - 1) return g.length - part.length >= at && g.endsWith(part);
+    const found = g.indexOf(part, at);
+    if (found < 0) return false;
+    at = found + part.length;
+  }
+  return true;
+}
+
 function sameRequirement(request: ApprovalRequestEntity, requirement: ReviewRequirement): boolean {
   const sameSet = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((x) => b.includes(x));
   return (
@@ -321,10 +341,12 @@ export class ApprovalsService implements OnApplicationBootstrap, OnApplicationSh
       if (!request) return { ok: false, status: 404, message: `no approval ${id}` };
       if (request.principalId === approver.principalId)
         return { ok: false, status: 403, message: 'nobody may approve or deny their own request' };
-      if (request.approverGroups.length > 0 && !request.approverGroups.some((g) => approver.groups.includes(g))) {
+      if (request.approverGroups.length > 0 && !request.approverGroups.some((p) => approver.groups.some((g) => groupMatches(p, g)))) {
         return { ok: false, status: 403, message: `only members of ${request.approverGroups.join(', ')} may act on this request` };
       }
       if (request.status !== 'pending') return { ok: false, status: 409, message: `the request is already ${request.status}` };
+      // The sweeper may not have reached it yet: an overdue request cannot be acted on.
+      if (request.expiresAt.getTime() <= Date.now()) return { ok: false, status: 409, message: 'the request has expired' };
       const actions = tx.getRepository(ApprovalActionEntity);
       const already = await actions.countBy({ approvalId: id, actorId: approver.principalId, action });
       if (already > 0) return { ok: false, status: 409, message: `you already chose to ${action} this request` };
