@@ -44,6 +44,7 @@ export const controlPlaneEnvSchema = z
 
     SLUICE_APPROVAL_RETRY_WINDOW_MS: milliseconds(1_000, 7 * 24 * 3_600_000).default(15 * 60_000),
     SLUICE_ACCESS_REQUEST_TTL_MS: milliseconds(60_000, 30 * 24 * 3_600_000).default(24 * 3_600_000),
+    SLUICE_SESSION_REAP_INTERVAL_MS: milliseconds(1_000, 24 * 3_600_000).default(60_000),
 
     SLUICE_HEARTBEAT_INTERVAL_MS: milliseconds(100, 300_000).default(5_000),
     SLUICE_SHUTDOWN_TIMEOUT_MS: milliseconds(0, 300_000).default(10_000),

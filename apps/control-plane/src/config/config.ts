@@ -39,6 +39,10 @@ export interface ControlPlaneConfig {
   };
   /** A policy document (YAML or JSON) applied at start. */
   readonly policyFile: string | undefined;
+  readonly sessions: {
+    /** How often sessions whose agent never reported their end are closed (after their token expired). */
+    readonly reapIntervalMs: number;
+  };
   readonly agents: {
     readonly heartbeatIntervalMs: number;
     readonly bootstrapKeys: readonly string[];
@@ -85,6 +89,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): ControlPlaneConfig {
     identity: { issuers: file.settings.issuers, roles: file.settings.roles },
     devIssuer: { enabled: e.SLUICE_DEV_ISSUER, clientSecret: e.SLUICE_DEV_ISSUER_SECRET },
     policyFile: e.SLUICE_POLICY_FILE,
+    sessions: { reapIntervalMs: e.SLUICE_SESSION_REAP_INTERVAL_MS },
     approvals: {
       retryWindowMs: e.SLUICE_APPROVAL_RETRY_WINDOW_MS,
       accessRequestTtlMs: e.SLUICE_ACCESS_REQUEST_TTL_MS,

@@ -7,6 +7,7 @@ import { SessionEventEntity } from './session-event.entity.js';
 import { SessionEventsService } from './session-events.service.js';
 import { SessionAccess } from './session-access.js';
 import { SessionLinkHandlers } from './session-link.handlers.js';
+import { SessionReaper } from './session-reaper.js';
 import { SessionEntity } from './session.entity.js';
 import { SessionsController } from './sessions.controller.js';
 import { SessionsService } from './sessions.service.js';
@@ -15,7 +16,7 @@ import { SessionsService } from './sessions.service.js';
 @Module({
   imports: [TypeOrmModule.forFeature([SessionEntity, SessionEventEntity]), AgentLinkModule, ConnectionsModule, PoliciesModule],
   controllers: [SessionsController],
-  providers: [SessionsService, SessionEventsService, SessionLinkHandlers, SessionAccess],
+  providers: [SessionsService, SessionEventsService, SessionLinkHandlers, SessionAccess, SessionReaper],
   exports: [SessionsService],
 })
 export class SessionsModule {}

@@ -51,6 +51,8 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 /** Decisions re-read the session (and revocation) at least this often. */
 const ACTIVE_SESSION_TTL_MS = 2_000;
 const ACTIVE_SESSION_CACHE = 10_000;
+/** A session is reaped this long after its token expired (its agent would have ended it at expiry). */
+const REAP_GRACE_SECONDS = 300;
 
 /** Sessions: a client connection through an agent, tied to a verified principal. Owns `sessions` and `session_events`. */
 @Injectable()
@@ -65,6 +67,24 @@ export class SessionsService {
     private readonly access: SessionAccess,
     @Inject(APP_LOGGER) private readonly logger: AppLogger,
   ) {}
+
+  /**
+   * Closes sessions whose agent never reported their end (it crashed, or lost its state) once their
+   * token has been expired for a while: no agent keeps a session past its token. Their recordings
+   * stay as they are — without a `session.closed` event, so verify still reports them incomplete.
+   */
+  async reapUnreported(): Promise<number> {
+    const rows = await this.sessions.query<{ id: string }[]>(
+      `WITH reaped AS (
+         UPDATE sessions SET closed_at = now(), close_reason = 'unreported: the token expired and the agent never reported the end'
+          WHERE closed_at IS NULL AND token_expires_at < now() - make_interval(secs => $1)
+          RETURNING id)
+       SELECT id FROM reaped`,
+      [REAP_GRACE_SECONDS],
+    );
+    if (rows.length > 0) this.logger.info({ sessions: rows.length }, 'sessions closed whose agent never reported their end');
+    return rows.length;
+  }
 
   /** Verify the client's token, check it may use the connection, and record the session. */
   async open(agentId: string, request: OpenSessionRequest__Output): Promise<OpenSessionOutcome> {
