@@ -66,7 +66,7 @@ SELECT 'q', w.ev_class::text, CASE WHEN pg_catalog.octet_length(w.ev_action::tex
  * may use for them (`ColumnOrigin`: the column, its partition ancestors and descendants, what a view
  * column reads; system catalogs flagged) through the agent's own connection to the target, cached per
  * table for a minute. Used only when a result must be masked. A lookup that fails rejects; the
- * caller then treats the columns as of unknown origin (fail closed).
+ * caller then sends the table columns it could not resolve as NULL (fail closed).
  */
 export class CatalogResolver {
   private readonly tables = new Map<number, CachedTable>();
