@@ -639,16 +639,12 @@ export class PostgresSession implements LiveSession {
       case 'declare':
         this.portals.delete(effect.name);
         return undefined;
-      case 'close': {
+      case 'close':
         if (effect.name === null) this.portals.clear();
         else this.portals.delete(effect.name);
-        const seq = this.prepared.next();
-        return () => this.sqlFacts.closeCursor(effect.name, seq);
-      }
-      case 'deallocate': {
-        const seq = this.prepared.next();
-        return () => this.prepared.forget(effect.name, seq);
-      }
+        return () => this.sqlFacts.closeCursor(effect.name, effect.seq);
+      case 'deallocate':
+        return () => this.prepared.forget(effect.name, effect.seq);
     }
   }
 

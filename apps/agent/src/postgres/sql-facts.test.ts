@@ -83,15 +83,24 @@ describe('SqlSessionFacts: statements decided as what they really run', () => {
     expect(facts.statements('PREPARE p AS SELECT 1')[0]?.refusal?.code).toBe('too-many');
   });
 
+  it('orders a DEALLOCATE before a PREPARE of the same name later in the same text', () => {
+    const { prepared, facts } = session();
+    facts.statements('PREPARE p AS SELECT 1');
+    const [deallocate] = facts.statements('DEALLOCATE p; PREPARE p AS SELECT secret FROM vault');
+    if (deallocate?.effect?.kind !== 'deallocate') throw new Error('no deallocate effect');
+    prepared.forget(deallocate.effect.name, deallocate.effect.seq); // the server confirmed the DEALLOCATE
+    expect(facts.statements('EXECUTE p')[0]?.facts.tables).toEqual(['vault']);
+  });
+
   it('reports DEALLOCATE, DISCARD ALL and cursor DECLARE/CLOSE as effects the session applies', () => {
     const { facts } = session();
-    expect(facts.statements('DEALLOCATE p')[0]?.effect).toEqual({ kind: 'deallocate', name: 'p' });
-    expect(facts.statements('DEALLOCATE ALL')[0]?.effect).toEqual({ kind: 'deallocate', name: null });
-    expect(facts.statements('DISCARD ALL')[0]?.effect).toEqual({ kind: 'deallocate', name: null });
+    expect(facts.statements('DEALLOCATE p')[0]?.effect).toMatchObject({ kind: 'deallocate', name: 'p' });
+    expect(facts.statements('DEALLOCATE ALL')[0]?.effect).toMatchObject({ kind: 'deallocate', name: null });
+    expect(facts.statements('DISCARD ALL')[0]?.effect).toMatchObject({ kind: 'deallocate', name: null });
     expect(facts.statements('DISCARD PLANS')[0]?.effect).toBeUndefined();
     expect(facts.statements('DECLARE c CURSOR FOR SELECT email FROM customers')[0]?.effect).toEqual({ kind: 'declare', name: 'c' });
-    expect(facts.statements('CLOSE c')[0]?.effect).toEqual({ kind: 'close', name: 'c' });
-    expect(facts.statements('CLOSE ALL')[0]?.effect).toEqual({ kind: 'close', name: null });
+    expect(facts.statements('CLOSE c')[0]?.effect).toMatchObject({ kind: 'close', name: 'c' });
+    expect(facts.statements('CLOSE ALL')[0]?.effect).toMatchObject({ kind: 'close', name: null });
     // FETCH is decided as everything the session declared.
     expect(facts.statements('FETCH ALL c')[0]?.facts.tables).toEqual(['customers']);
   });

@@ -5,12 +5,16 @@ import { PreparedStatements } from './prepared-statements.js';
 
 /** What a statement does to the session's names, applied by the session as it forwards it. */
 export type SessionEffect =
-  /** DEALLOCATE name / ALL (null), DISCARD ALL: forget the names once the server confirms. */
-  | { readonly kind: 'deallocate'; readonly name: string | null }
+  /**
+   * DEALLOCATE name / ALL (null), DISCARD ALL: forget what the names meant before it once the server
+   * confirms (`seq`: its place in the session's order, taken as it was classified, so a PREPARE later
+   * in the same text survives).
+   */
+  | { readonly kind: 'deallocate'; readonly name: string | null; readonly seq: number }
   /** DECLARE of a cursor: a protocol portal of that name is no longer the one bound through Sluice. */
   | { readonly kind: 'declare'; readonly name: string }
   /** CLOSE of a cursor (null: CLOSE ALL): forget it once the server confirms; a portal of that name too. */
-  | { readonly kind: 'close'; readonly name: string | null };
+  | { readonly kind: 'close'; readonly name: string | null; readonly seq: number };
 
 export interface SessionStatement {
   readonly facts: CommandFacts;
@@ -87,10 +91,13 @@ export class SqlSessionFacts {
       case 'sql.utility.execute':
         return this.executing(own, name ?? '');
       case 'sql.utility.deallocate':
-        return { facts: own, effect: { kind: 'deallocate', name } };
+        return { facts: own, effect: { kind: 'deallocate', name, seq: this.prepared.next() } };
       case 'sql.utility.discard':
         // DISCARD ALL includes DEALLOCATE ALL. Anything the pattern misses keeps names known (safe side).
-        return { facts: own, effect: /^\s*discard\s+all\s*$/i.test(statement.text) ? { kind: 'deallocate', name: null } : undefined };
+        return {
+          facts: own,
+          effect: /^\s*discard\s+all\s*$/i.test(statement.text) ? { kind: 'deallocate', name: null, seq: this.prepared.next() } : undefined,
+        };
       case 'sql.utility.cursor':
         return this.cursor(statement, own);
       default:
@@ -122,7 +129,7 @@ export class SqlSessionFacts {
       }
       return { facts: own, effect: name === null ? undefined : { kind: 'declare', name } };
     }
-    if (/^\s*close\b/i.test(statement.text)) return { facts: own, effect: { kind: 'close', name } };
+    if (/^\s*close\b/i.test(statement.text)) return { facts: own, effect: { kind: 'close', name, seq: this.prepared.next() } };
     // FETCH/MOVE: as every query declared under the name, and the protocol portal of that name.
     const known = [...(name === null ? [] : (this.cursors.get(name) ?? []).map((cursor) => cursor.facts)), ...this.portalFacts(name ?? '')];
     if (known.length === 0) {
