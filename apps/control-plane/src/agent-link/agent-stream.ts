@@ -9,7 +9,7 @@ import type {
   SessionEvent__Output,
 } from '@sluice/contract';
 import type { Logger } from 'pino';
-import type { AgentsService } from '../agents/agents.service.js';
+import { AgentClaimError, type AgentsService } from '../agents/agents.service.js';
 import { parseHello } from './agent-hello.js';
 import type { AgentRequestRouter } from './agent-request.router.js';
 
@@ -23,6 +23,12 @@ type StreamState =
   | { readonly phase: 'registering'; readonly agentId: string }
   | { readonly phase: 'open'; readonly agentId: string }
   | { readonly phase: 'closed' };
+
+/** How stale the "key still enabled" answer may be. */
+const KEY_RECHECK_MS = 1_000;
+
+/** Requests one link may have in flight at once; more are answered `overloaded` at once. */
+export const MAX_INFLIGHT_REQUESTS = 256;
 
 export interface AgentStreamDeps {
   readonly agents: AgentsService;
@@ -43,6 +49,8 @@ export interface AgentStreamDeps {
 export class AgentStream {
   readonly linkId = randomUUID();
   private state: StreamState = { phase: 'awaiting-hello' };
+  private inflight = 0;
+  private keyCheck = { at: Date.now(), enabled: true };
   private readonly helloTimer: NodeJS.Timeout;
   private readonly logger: Logger;
 
@@ -112,6 +120,11 @@ export class AgentStream {
     try {
       await this.deps.agents.recordConnected(announcement, this.keyId, this.linkId);
     } catch (error) {
+      if (error instanceof AgentClaimError) {
+        this.logger.warn({ agentId, problem: error.message }, 'agent hello refused: claims what another agent key holds');
+        this.fail(GrpcStatus.PERMISSION_DENIED, error.message);
+        return;
+      }
       this.logger.error({ err: error }, 'could not record agent connection');
       this.fail(GrpcStatus.UNAVAILABLE, 'control plane could not record the connection; retry');
       return;
@@ -148,9 +161,13 @@ export class AgentStream {
         return;
       case 'heartbeat': {
         const sentAt = message.heartbeat?.sentAtUnixMs ?? 0;
-        this.deps.agents
-          .recordHeartbeat(agentId, this.linkId)
-          .catch((error: unknown) => this.logger.warn({ err: error }, 'could not record heartbeat'));
+        this.deps.agents.recordHeartbeat(agentId, this.linkId, this.keyId).then(
+          (enabled) => {
+            // A key disabled while its stream is open stops working at the next heartbeat.
+            if (!enabled) this.fail(GrpcStatus.PERMISSION_DENIED, 'this agent key has been disabled');
+          },
+          (error: unknown) => this.logger.warn({ err: error }, 'could not record heartbeat'),
+        );
         this.send({ heartbeatAck: { heartbeatSentAtUnixMs: sentAt } });
         return;
       }
@@ -174,14 +191,38 @@ export class AgentStream {
     }
     // The agent gives up at its deadline and refuses whatever waited on the answer: don't bother.
     if (request.deadlineUnixMs > 0 && request.deadlineUnixMs < Date.now()) return;
+    if (!(await this.keyStillEnabled())) {
+      this.fail(GrpcStatus.PERMISSION_DENIED, 'this agent key has been disabled');
+      return;
+    }
+    if (this.inflight >= MAX_INFLIGHT_REQUESTS) {
+      // One agent's flood must not slow every other agent's sessions: the excess is refused at once
+      // (the agent refuses the client's statement, fail closed).
+      this.send({ response: { error: { code: 'overloaded', message: 'too many requests in flight on this link' }, correlationId } });
+      return;
+    }
+    this.inflight += 1;
     let response: ControlResponse;
     try {
       response = await this.deps.router.handle({ agentId, linkId: this.linkId }, request);
     } catch (error) {
       this.logger.error({ err: error, correlationId }, 'agent request failed');
       response = { error: { code: 'internal', message: 'the control plane could not answer this request' } };
+    } finally {
+      this.inflight -= 1;
     }
     this.send({ response: { ...response, correlationId } });
+  }
+
+  /**
+   * Whether the stream's key is still enabled, re-read at most once a second: a key disabled during an
+   * incident stops an open stream within a second, not at its next reconnect.
+   */
+  private async keyStillEnabled(): Promise<boolean> {
+    const now = Date.now();
+    if (now - this.keyCheck.at < KEY_RECHECK_MS) return this.keyCheck.enabled;
+    this.keyCheck = { at: now, enabled: await this.deps.agents.keyEnabled(this.keyId) };
+    return this.keyCheck.enabled;
   }
 
   private isClosed(): boolean {

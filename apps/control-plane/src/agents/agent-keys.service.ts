@@ -27,6 +27,12 @@ export class AgentKeysService {
   ) {}
 
   /** Checks a key presented on the link. The key itself is never logged or returned. */
+  /** Whether a key exists and is not disabled (re-checked on every heartbeat of an open stream). */
+  async isEnabled(keyId: string): Promise<boolean> {
+    const record = await this.keys.findOneBy({ id: keyId });
+    return record !== null && record.disabledAt === null;
+  }
+
   async check(presented: string): Promise<AgentKeyCheck> {
     const parsed = parseAgentKey(presented);
     if (!parsed) return { outcome: 'malformed' };

@@ -59,6 +59,9 @@ function sameRequirement(request: ApprovalRequestEntity, requirement: ReviewRequ
   );
 }
 
+/** Pending command reviews one principal may have at once (more: denied until some are resolved). */
+export const MAX_PENDING_REVIEWS = 20;
+
 /** Pending access requests one principal may have at once (more: 429 until some are resolved). */
 export const MAX_PENDING_ACCESS_REQUESTS = 10;
 
@@ -158,22 +161,9 @@ export class ApprovalsService implements OnApplicationBootstrap, OnApplicationSh
     return (await this.requests.findOneBy({ id })) ?? undefined;
   }
 
-  /** The pending request for this command, or a new one. */
-  async requestReview(input: CommandReviewInput): Promise<ApprovalRequestEntity> {
+  /** The pending request for this command, or a new one; refused when the principal has too many pending. */
+  async requestReview(input: CommandReviewInput): Promise<ApprovalRequestEntity | 'too-many-pending'> {
     const digest = commandDigest(input.commandText);
-    const pending = await this.requests.findOne({
-      where: {
-        kind: 'command',
-        status: 'pending',
-        principalId: input.principalId,
-        connection: input.connection,
-        commandDigest: digest,
-        expiresAt: MoreThan(new Date()),
-      },
-      order: { requestedAt: 'DESC' },
-    });
-    // A pending request made under another review (the policy changed since) is not reused.
-    if (pending && sameRequirement(pending, { ruleIds: input.ruleIds, ...input.review })) return pending;
     const now = new Date();
     const request: ApprovalRequestEntity = {
       id: randomUUID(),
@@ -202,13 +192,35 @@ export class ApprovalsService implements OnApplicationBootstrap, OnApplicationSh
       grantSeconds: null,
       grantExpiresAt: null,
     };
-    await this.requests.insert(request);
-    this.logger.info(
-      { approvalId: request.id, principalId: input.principalId, connection: input.connection, ruleIds: input.ruleIds },
-      'approval requested',
-    );
-    this.webhooks.notify(request, 'approval.requested');
-    return request;
+    // One principal's reviews are looked up, counted and added one at a time (any replica): the
+    // same statement reuses its pending request, and a flood cannot page the approvers without end.
+    const outcome = await this.requests.manager.transaction(async (tx) => {
+      await tx.query(`SELECT pg_advisory_xact_lock(hashtext('sluice-reviews:' || $1))`, [input.principalId]);
+      const open = await tx.find(ApprovalRequestEntity, {
+        where: { kind: 'command', status: 'pending', principalId: input.principalId, expiresAt: MoreThan(now) },
+        order: { requestedAt: 'DESC' },
+      });
+      // A pending request made under another review (the policy changed since) is not reused.
+      const same = open.find(
+        (p) =>
+          p.connection === input.connection &&
+          p.commandDigest === digest &&
+          sameRequirement(p, { ruleIds: input.ruleIds, ...input.review }),
+      );
+      if (same) return { request: same, created: false } as const;
+      if (open.length >= MAX_PENDING_REVIEWS) return 'too-many-pending' as const;
+      await tx.insert(ApprovalRequestEntity, request);
+      return { request, created: true } as const;
+    });
+    if (outcome === 'too-many-pending') return outcome;
+    if (outcome.created) {
+      this.logger.info(
+        { approvalId: request.id, principalId: input.principalId, connection: input.connection, ruleIds: input.ruleIds },
+        'approval requested',
+      );
+      this.webhooks.notify(request, 'approval.requested');
+    }
+    return outcome.request;
   }
 
   // ── access requests ─────────────────────────────────────────────────────────────────────────────

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Decision, DecisionRequest__Output } from '@sluice/contract';
 import type { Decision as PolicyDecision } from '@sluice/policy';
-import { ApprovalsService } from '../approvals/approvals.service.js';
+import { ApprovalsService, MAX_PENDING_REVIEWS } from '../approvals/approvals.service.js';
 import { ConnectionsService } from '../connections/connections.service.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { APP_LOGGER, type AppLogger } from '../logging/app-logger.js';
@@ -77,6 +77,14 @@ export class DecisionService {
       reason: decision.reason,
       review: decision.review,
     });
+    if (pending === 'too-many-pending') {
+      return {
+        ...toWire(decision),
+        effect: 'deny',
+        reason: `${decision.reason} — not submitted: this principal already has ${MAX_PENDING_REVIEWS} approvals pending`,
+        cacheable: false,
+      };
+    }
     return { ...toWire(decision), cacheable: false, approvalId: pending.id, reviewDeadlineUnixMs: pending.expiresAt.getTime() };
   }
 }

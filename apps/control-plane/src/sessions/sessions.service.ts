@@ -45,6 +45,8 @@ export interface ActiveSession {
   readonly connection: string;
   readonly principal: SessionPrincipalSnapshot;
   readonly loadedAt: number;
+  /** Epoch ms: no decision for the session after this. */
+  readonly tokenExpiresAt: number;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -136,12 +138,14 @@ export class SessionsService {
    */
   async activeSession(sessionId: string, agentId: string): Promise<ActiveSession | undefined> {
     const cached = this.active.get(sessionId);
-    if (cached && cached.agentId === agentId && Date.now() - cached.loadedAt < ACTIVE_SESSION_TTL_MS) return cached;
+    if (cached && cached.agentId === agentId && Date.now() - cached.loadedAt < ACTIVE_SESSION_TTL_MS && cached.tokenExpiresAt > Date.now())
+      return cached;
     if (!UUID.test(sessionId)) return undefined;
-    const rows = await this.sessions.query<{ principal: SessionPrincipalSnapshot; connection: string; revoked: boolean }[]>(
-      `SELECT s.principal, s.connection, p.revoked_at IS NOT NULL AS revoked
+    // A session whose token expired decides nothing more, whatever its agent says (it should have ended it).
+    const rows = await this.sessions.query<{ principal: SessionPrincipalSnapshot; connection: string; revoked: boolean; expires: Date }[]>(
+      `SELECT s.principal, s.connection, p.revoked_at IS NOT NULL AS revoked, s.token_expires_at AS expires
          FROM sessions s JOIN principals p ON p.id = s.principal_id
-        WHERE s.id = $1 AND s.agent_id = $2 AND s.closed_at IS NULL`,
+        WHERE s.id = $1 AND s.agent_id = $2 AND s.closed_at IS NULL AND s.token_expires_at > now()`,
       [sessionId, agentId],
     );
     const row = rows[0];
@@ -149,7 +153,14 @@ export class SessionsService {
       this.active.delete(sessionId);
       return undefined;
     }
-    const session: ActiveSession = { sessionId, agentId, connection: row.connection, principal: row.principal, loadedAt: Date.now() };
+    const session: ActiveSession = {
+      sessionId,
+      agentId,
+      connection: row.connection,
+      principal: row.principal,
+      loadedAt: Date.now(),
+      tokenExpiresAt: row.expires.getTime(),
+    };
     this.active.set(sessionId, session);
     if (this.active.size > ACTIVE_SESSION_CACHE) this.active.delete(this.active.keys().next().value ?? '');
     return session;
