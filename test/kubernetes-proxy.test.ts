@@ -48,7 +48,8 @@ rules:
     match: { principal: { groups: [ai-agents] }, commands: [k8s.pods.exec, k8s.pods.attach] }
     effect: { review: { approverGroups: [db-approvers], timeoutSeconds: 60 } }
   - id: agents-masked-output
-    match: { principal: { groups: [ai-agents] }, connection: { protocols: [kubernetes] } }
+    # Not exec/attach: a terminal cannot be masked, so exec under a mask rule is refused (docs/kubernetes.md).
+    match: { principal: { groups: [ai-agents] }, connection: { protocols: [kubernetes] }, commands: ['k8s.*.get', 'k8s.*.list', 'k8s.*.watch', k8s.pods.log] }
     effect: { mask: { detectors: [{ detector: card, strategy: { kind: partial, keepLast: 4 } }] } }
   - id: operators
     match: { principal: { groups: [db-approvers, security] }, connection: { protocols: [kubernetes] }, commands: ['k8s.*.get', 'k8s.*.list', 'k8s.*.watch', 'k8s.pods.*'] }

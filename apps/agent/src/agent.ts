@@ -185,6 +185,7 @@ export class Agent {
     switch (push.push) {
       case 'invalidateDecisions':
         this.decisions.invalidate(push.invalidateDecisions?.principalId || undefined);
+        this.sessions.redecide(push.invalidateDecisions?.principalId || undefined);
         this.logger.info({ policyVersion: push.invalidateDecisions?.policyVersion }, 'cached decisions invalidated');
         return;
       case 'terminateSession':

@@ -4,7 +4,14 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Dispatcher } from 'undici';
 import type { Secret } from '../config/secret.js';
 import { bearerToken, headerValue, upstreamRequestHeaders } from './header-rules.js';
-import { MAX_QUERY_VALUE_CHARS, httpCommandFacts, methodOverrides, parseRequestTarget, type RequestTarget } from './http-request-facts.js';
+import {
+  MAX_QUERY_VALUE_CHARS,
+  hasRequestBody,
+  httpCommandFacts,
+  methodOverrides,
+  parseRequestTarget,
+  type RequestTarget,
+} from './http-request-facts.js';
 import type { ClassifiedRequest, EarlyRefusal, ExtraMasking, RequestAdapter } from './request-handler.js';
 import type { ExchangeLimits, RefusalDetails } from './upstream-exchange.js';
 
@@ -76,7 +83,7 @@ export class HttpAdapter implements RequestAdapter<RequestTarget> {
         const overrides = methodOverrides(req.headers, target.query);
         if (overrides === 'invalid') return { status: 400, reason: 'BadRequest', message: 'a method override is not a method name' };
         return {
-          facts: httpCommandFacts(method, target, contentType, overrides),
+          facts: httpCommandFacts(method, target, contentType, overrides, hasRequestBody(req.headers)),
           received: { method, path: target.rawPath, query: target.redactedQuery, contentType: (contentType ?? '').slice(0, 128) },
           context: target,
         };

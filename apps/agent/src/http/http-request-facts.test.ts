@@ -66,6 +66,18 @@ describe('HTTP request facts', () => {
     expect(t.redactedQuery).not.toMatch(/sk_live_abc|xyz/);
   });
 
+  it('makes the approved text name everything that changes what runs: overrides; a body or a redacted value binds to this request only', () => {
+    const plain = httpCommandFacts('POST', target('/payouts/7'), 'application/json');
+    expect(plain.text).toBe('POST /payouts/7');
+    expect(httpCommandFacts('POST', target('/payouts/7'), undefined, ['DELETE']).text).toBe('POST /payouts/7 (as DELETE)');
+    const withBody = httpCommandFacts('POST', target('/payouts/7'), 'application/json', [], true).text;
+    expect(withBody).toMatch(/^POST \/payouts\/7 \(approval binds to this request only: [0-9a-f]{12}\)$/);
+    expect(httpCommandFacts('POST', target('/payouts/7'), 'application/json', [], true).text).not.toBe(withBody);
+    expect(httpCommandFacts('POST', target('/payouts/9?code=1111'), undefined).text).toMatch(
+      /^POST \/payouts\/9\?code=\[redacted\] \(approval binds to this request only: /,
+    );
+  });
+
   it('refuses a query value too long to judge rather than cutting it short', () => {
     expect(parseRequestTarget(`/x?include=${'x'.repeat(MAX_QUERY_VALUE_CHARS + 1)},internal_notes`)).toBe('query-value-too-long');
     expect(typeof parseRequestTarget(`/x?include=${'x'.repeat(MAX_QUERY_VALUE_CHARS)}`)).toBe('object');

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 // Facts about one HTTP request, as policy sees them (libs/policy README, "paths"; DESIGN.md "The
 // per-command flow"). Pure: no sockets.
 import type { CommandFacts } from '../link/link-types.js';
@@ -125,25 +126,46 @@ export function splitQuery(rawQuery: string): [string, string][] {
 }
 
 /**
+ * Whether an approval of this request may be used by a later, identical-looking one (the retry
+ * after a client gave up waiting, docs/approvals.md): not when part of what runs is missing from the
+ * command text — a request body, or a query value the text shows as `[redacted]`. Such a request's
+ * text gets a mark unique to it, so its approval serves the held request itself and nothing else.
+ */
+export function onlyThisRequest(text: string, unique: boolean): string {
+  return unique ? `${text} (approval binds to this request only: ${randomBytes(6).toString('hex')})` : text;
+}
+
+/** True when the request carries a body (declared length > 0, or chunked). */
+export function hasRequestBody(headers: Readonly<Record<string, string | string[] | undefined>>): boolean {
+  const length = headers['content-length'];
+  const declared = Number(Array.isArray(length) ? length[0] : length);
+  return (Number.isFinite(declared) && declared > 0) || headers['transfer-encoding'] !== undefined;
+}
+
+/**
  * `http.<METHOD>` (plus `http.<OVERRIDE>` for every method override the request carries: an allow
  * must cover what the upstream will run) and the request facts; the fingerprint covers what `match`
- * reads (methods, path).
+ * reads (methods, path). The text names the methods the upstream may run; see `onlyThisRequest`.
  */
 export function httpCommandFacts(
   method: string,
   target: RequestTarget,
   contentType: string | undefined,
   overrides: readonly string[] = [],
+  withBody = false,
 ): CommandFacts {
   const upper = method.toUpperCase();
-  const classes = [...new Set([upper, ...overrides])].map((m) => `http.${m}`);
+  const methods = [...new Set([upper, ...overrides])];
+  const classes = methods.map((m) => `http.${m}`);
+  const shown = `${upper} ${target.rawPath}${target.redactedQuery ? `?${target.redactedQuery}` : ''}${methods.length > 1 ? ` (as ${methods.slice(1).join(', ')})` : ''}`;
+  const redacted = target.redactedQuery.includes(REDACTED_QUERY_VALUE);
   return {
     classes,
     tables: [],
     tablesWritten: [],
     functions: [],
     hasWhere: null,
-    text: `${upper} ${target.rawPath}${target.redactedQuery ? `?${target.redactedQuery}` : ''}`,
+    text: onlyThisRequest(shown, withBody || redacted),
     fingerprint: `http\u0000${classes.join(',')}\u0000${target.rawPath}`,
     http: {
       method: upper,

@@ -11,7 +11,7 @@ import type { SessionPrincipal } from '../link/link-types.js';
 import type { Recorder, SessionRecorder } from '../recording/recorder.js';
 import type { LiveSession, SessionRegistry } from '../sessions/session-registry.js';
 
-export type SessionEndCode = 'revoked' | 'terminated' | 'token_expired' | 'agent_shutdown' | 'idle';
+export type SessionEndCode = 'revoked' | 'terminated' | 'token_expired' | 'agent_shutdown' | 'idle' | 'redecide';
 
 /** Aborts the requests of a session that ended while they were in flight. */
 export class SessionEndedError extends Error {
@@ -112,6 +112,16 @@ export class RequestSession implements LiveSession {
           ? 'the access token expired; send a new one'
           : `the session was ended: ${reason}`;
     this.end(new SessionEndedError(code, message));
+  }
+
+  /**
+   * Decisions changed: requests still streaming (watches, followed logs, long downloads) were decided
+   * under the old ones, so they are cut; the session stays open and the next request is decided anew.
+   */
+  redecide(): void {
+    if (this.ended) return;
+    const error = new SessionEndedError('redecide', 'the policy changed while this request was running; send it again');
+    for (const controller of [...this.inflight]) controller.abort(error);
   }
 
   /** @internal called by the pool once the session is registered. */

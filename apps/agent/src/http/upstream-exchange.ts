@@ -238,7 +238,9 @@ function describeUpstreamError(
   signal: AbortSignal,
 ): { status: number; reason: string; message: string } {
   if (signal.aborted && signal.reason instanceof SessionEndedError) {
-    const status = signal.reason.code === 'revoked' || signal.reason.code === 'terminated' ? 403 : 401;
+    const code = signal.reason.code;
+    if (code === 'redecide') return { status: 503, reason: 'ServiceUnavailable', message: signal.reason.message };
+    const status = code === 'revoked' || code === 'terminated' ? 403 : 401;
     return { status, reason: status === 403 ? 'Forbidden' : 'Unauthorized', message: signal.reason.message };
   }
   if (counter.exceeded) return { status: 413, reason: 'RequestEntityTooLarge', message: `the request body exceeds ${counter.limit} bytes` };

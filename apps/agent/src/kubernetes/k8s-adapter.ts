@@ -4,7 +4,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Dispatcher } from 'undici';
 import { bearerToken, headerValue, upstreamRequestHeaders } from '../http/header-rules.js';
-import { MAX_QUERY_VALUE_CHARS, parseRequestTarget, type RequestTargetProblem } from '../http/http-request-facts.js';
+import { MAX_QUERY_VALUE_CHARS, hasRequestBody, parseRequestTarget, type RequestTargetProblem } from '../http/http-request-facts.js';
 import { decidedEvent, type RequestGate } from '../http/request-gate.js';
 import type { ClassifiedRequest, EarlyRefusal, ExtraMasking, RequestAdapter } from '../http/request-handler.js';
 import type { RequestSession } from '../http/request-session-pool.js';
@@ -57,7 +57,7 @@ export class K8sAdapter implements RequestAdapter<K8sRequestContext> {
     const target = parseRequestTarget(url);
     if (typeof info === 'string') return { status: 400, reason: 'BadRequest', message: problemMessage(info) };
     if (typeof target === 'string') return { status: 400, reason: 'BadRequest', message: problemMessage(target) };
-    const facts = k8sCommandFacts(method, url, info, execCommand);
+    const facts = k8sCommandFacts(method, url, info, execCommand, hasRequestBody(req.headers));
     return {
       facts,
       received: {

@@ -2,6 +2,7 @@
 // Pure. Each request carries exactly one class: policy's allow rules must cover every class of a
 // command (libs/policy README, "match"), so one precise name per request keeps "allow get/list of
 // pods" a one-liner, while the hierarchy keeps broad rules short (`k8s.secrets.*`, `k8s.*.list`).
+import { onlyThisRequest } from '../http/http-request-facts.js';
 import type { CommandFacts } from '../link/link-types.js';
 import type { K8sRequestInfo } from './k8s-request-info.js';
 
@@ -42,12 +43,26 @@ export function returnsSecrets(info: K8sRequestInfo): boolean {
  * verb, group, resource, subresource, namespace and name), so a cached decision is never reused
  * for a request that differs in any of them.
  */
-export function k8sCommandFacts(method: string, rawUrl: string, info: K8sRequestInfo, execCommand: readonly string[]): CommandFacts {
+/**
+ * The facts of a Kubernetes request. Its text is what an approval binds to, so it carries everything
+ * that changes what runs: for exec/attach the argv as a JSON array and every other parameter
+ * (container, stdin, tty…), for any request its whole query in a canonical order (a log's container,
+ * a proxy's query), and a mark unique to the request when it has a body (see `onlyThisRequest`).
+ */
+export function k8sCommandFacts(
+  method: string,
+  rawUrl: string,
+  info: K8sRequestInfo,
+  execCommand: readonly string[],
+  withBody = false,
+): CommandFacts {
   const classes = [k8sCommandClass(info)];
-  const text =
+  const query = canonicalQuery(rawUrl, execCommand.length > 0 ? ['command'] : []);
+  const shown =
     execCommand.length > 0
-      ? `${info.subresource} ${info.namespace}/${info.name} -- ${execCommand.join(' ')}`
-      : `${method.toUpperCase()} ${stripQuery(rawUrl)}`;
+      ? `${info.subresource} ${info.namespace}/${info.name} -- ${JSON.stringify(execCommand)}${query ? ` ?${query}` : ''}`
+      : `${method.toUpperCase()} ${stripQuery(rawUrl)}${query ? `?${query}` : ''}`;
+  const text = onlyThisRequest(shown, withBody);
   return {
     classes,
     tables: [],
@@ -67,6 +82,15 @@ export function k8sCommandFacts(method: string, rawUrl: string, info: K8sRequest
       name: info.name,
     },
   };
+}
+
+/** The query's parameters, decoded, sorted by name then value, re-encoded; `omit`ted names left out. */
+function canonicalQuery(url: string, omit: readonly string[]): string {
+  const q = url.indexOf('?');
+  if (q < 0) return '';
+  const pairs = [...new URLSearchParams(url.slice(q + 1))].filter(([name]) => !omit.includes(name));
+  pairs.sort(([a, x], [b, y]) => (a < b ? -1 : a > b ? 1 : x < y ? -1 : x > y ? 1 : 0));
+  return pairs.map(([name, value]) => `${encodeURIComponent(name)}=${encodeURIComponent(value)}`).join('&');
 }
 
 function stripQuery(url: string): string {

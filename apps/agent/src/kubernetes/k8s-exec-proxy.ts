@@ -139,6 +139,12 @@ export class ExecProxy {
         );
         return;
       }
+      if (verdict.decision.effect === 'mask') {
+        // A terminal's output cannot be masked reliably (it is a byte stream, echoes input, redraws):
+        // rather than show it unmasked, refuse.
+        refuse(403, 'Forbidden', 'exec and attach cannot run where policy masks results; ask for a rule that allows them unmasked');
+        return;
+      }
       if (spdy) {
         refuse(400, 'BadRequest', 'Sluice proxies exec and attach over WebSockets only (v5.channel.k8s.io); use kubectl 1.30 or newer');
         return;

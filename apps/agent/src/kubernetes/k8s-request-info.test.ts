@@ -118,7 +118,24 @@ describe('Kubernetes command classes', () => {
       '-c',
       'id',
     ]);
-    expect(exec.text).toBe('exec a/x -- sh -c id');
+    // What an approval binds to: the argv unambiguously, and every other parameter.
+    expect(exec.text).toBe('exec a/x -- ["sh","-c","id"]');
+    const execWith = (query: string) =>
+      k8sCommandFacts('GET', `/api/v1/namespaces/a/pods/x/exec?${query}`, info('GET', `/api/v1/namespaces/a/pods/x/exec?${query}`), ['sh'])
+        .text;
+    expect(execWith('command=sh&stdout=true&container=main')).toBe('exec a/x -- ["sh"] ?container=main&stdout=true');
+    expect(execWith('command=sh&stdout=true&container=main')).not.toBe(execWith('command=sh&stdin=true&tty=true&container=main'));
+    expect(
+      k8sCommandFacts(
+        'GET',
+        '/api/v1/namespaces/a/pods/x/log?tailLines=1&container=main',
+        info('GET', '/api/v1/namespaces/a/pods/x/log'),
+        [],
+      ).text,
+    ).toBe('GET /api/v1/namespaces/a/pods/x/log?container=main&tailLines=1');
+    expect(k8sCommandFacts('POST', '/api/v1/namespaces/a/pods', info('POST', '/api/v1/namespaces/a/pods'), [], true).text).toMatch(
+      /^POST \/api\/v1\/namespaces\/a\/pods \(approval binds to this request only: [0-9a-f]{12}\)$/,
+    );
     expect(exec.kubernetes).toEqual({ verb: 'get', apiGroup: '', resource: 'pods', subresource: 'exec', namespace: 'a', name: 'x' });
   });
 });

@@ -7,6 +7,11 @@ export interface LiveSession {
   readonly busy?: boolean;
   /** End the client connection now with `reason` (protocol-native error), then report it closed. */
   terminate(reason: string, code: 'revoked' | 'terminated' | 'token_expired' | 'agent_shutdown'): void;
+  /**
+   * Cached decisions were invalidated (policy, grant or revocation): cut what is still streaming
+   * under an old decision — a watch, a followed log — so the client asks again and is decided anew.
+   */
+  redecide?(): void;
 }
 
 /**
@@ -43,6 +48,18 @@ export class SessionRegistry {
       ended += 1;
     }
     return ended;
+  }
+
+  /** Tells the sessions of a principal (or all) that their decisions are stale; returns how many. */
+  redecide(principalId?: string): number {
+    let told = 0;
+    for (const session of this.sessions.values()) {
+      if (principalId !== undefined && session.principalId !== principalId) continue;
+      if (!session.redecide) continue;
+      session.redecide();
+      told += 1;
+    }
+    return told;
   }
 
   get busy(): number {
