@@ -232,6 +232,10 @@ export class ExecProxy {
               scope,
               v5: upstream.protocol === 'v5.channel.k8s.io',
               recordStdin: options.recordStdin,
+              // What was decided (and approved) is the request's parameters: no stdin unless it asked.
+              stdinRequested: splitQuery((req.url ?? '').split('?')[1] ?? '').some(
+                ([k, v]) => k === 'stdin' && (v === 'true' || v === '1'),
+              ),
               command,
               title: context.rawPath,
               text: context.facts.text,
@@ -257,11 +261,19 @@ interface BridgeOptions {
   readonly scope: { signal: AbortSignal; done(): void };
   readonly v5: boolean;
   readonly recordStdin: boolean;
+  /** The request asked for stdin (`stdin=true`); otherwise stdin frames are dropped. */
+  readonly stdinRequested: boolean;
   readonly command: readonly string[];
   readonly title: string;
   readonly text: string;
   readonly logger: Logger;
 }
+
+/**
+ * Terminal bytes one exec may produce (and have recorded); beyond, the stream is ended rather than
+ * let one noisy terminal fill the recording queue and stop every session on the agent.
+ */
+export const MAX_TERMINAL_BYTES = 64 * 1024 * 1024;
 
 /** Frames flow both ways untouched; channels 0–4 are read for the recording. */
 function bridge(client: WebSocket, upstream: WebSocket, options: BridgeOptions): void {
@@ -291,10 +303,23 @@ function bridge(client: WebSocket, upstream: WebSocket, options: BridgeOptions):
     if (to.bufferedAmount >= HIGH_WATER_BYTES) from.pause();
   };
 
+  let terminalBytes = 0;
+  const counted = (bytes: number): boolean => {
+    terminalBytes += bytes;
+    if (terminalBytes <= MAX_TERMINAL_BYTES) return true;
+    const reason = Buffer.from('terminal output limit reached: the session cannot be recorded further');
+    closeOther(client, 1008, reason);
+    closeOther(upstream, 1000, reason);
+    end('terminal output limit reached');
+    return false;
+  };
+
   client.on('message', (data, isBinary) => {
     const frame = toBuffer(data);
     if (isBinary && frame.length > 0) {
       const channel = frame[0];
+      if (channel === Channel.Stdin && !options.stdinRequested) return;
+      if (channel === Channel.Stdin && !counted(frame.length)) return;
       if (channel === Channel.Stdin && options.recordStdin) recording.input(frame.subarray(1));
       else if (channel === Channel.Resize) {
         const size = parseResize(frame.subarray(1));
@@ -307,6 +332,7 @@ function bridge(client: WebSocket, upstream: WebSocket, options: BridgeOptions):
     const frame = toBuffer(data);
     if (isBinary && frame.length > 0) {
       const channel = frame[0];
+      if ((channel === Channel.Stdout || channel === Channel.Stderr) && !counted(frame.length)) return;
       if (channel === Channel.Stdout) recording.output('stdout', frame.subarray(1));
       else if (channel === Channel.Stderr) recording.output('stderr', frame.subarray(1));
       else if (channel === Channel.Error) exitStatus = parseStatus(frame.subarray(1));
