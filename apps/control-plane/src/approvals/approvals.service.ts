@@ -30,24 +30,9 @@ export interface ReviewRequirement {
   readonly minApprovals: number;
 }
 
-/**
- * An approver group of a rule — a name or a `*` glob, as policy writes it — against one of the
- * approver's groups; case-insensitive, as policy compares groups.
- */
-export function groupMatches(pattern: string, group: string): boolean {
-  const [p, g] = [pattern.toLowerCase(), group.toLowerCase()];
-  if (!p.includes('*')) return p === g;
-  const parts = p.split('*');
-  const [first = '', ...rest] = parts;
-  if (!g.startsWith(first)) return false;
-  let at = first.length;
-  for (const [i, part] of rest.entries()) {
-    if (i === rest.length - 1) return g.length - part.length >= at && g.endsWith(part);
-    const found = g.indexOf(part, at);
-    if (found < 0) return false;
-    at = found + part.length;
-  }
-  return true;
+/** A rule's approver group against one of the approver's groups: case-insensitive, as policy compares groups. */
+export function groupMatches(approverGroup: string, group: string): boolean {
+  return approverGroup.toLowerCase() === group.toLowerCase();
 }
 
 function sameRequirement(request: ApprovalRequestEntity, requirement: ReviewRequirement): boolean {
