@@ -582,7 +582,7 @@ export class PostgresSession implements LiveSession {
     this.tracker.expect({
       kind: 'query',
       mask: verdict.mask,
-      tables: tablesOf(facts),
+      tables: verdict.mask ? tablesOf(facts) : [],
       commands,
       refusal: undefined,
       completed: 0,
@@ -796,7 +796,7 @@ export class PostgresSession implements LiveSession {
     this.tracker.expect({
       kind: 'execute',
       mask: decided.mask,
-      tables: tablesOf(decided.facts),
+      tables: decided.mask ? tablesOf(decided.facts) : [],
       columns,
       command: this.effectsOnExecute(decided, { text: decided.facts.map((f) => f.text).join('; '), startedAt: Date.now() }),
       rows: 0,
@@ -1382,7 +1382,7 @@ function unsafeSetting(name: string, value: string): boolean {
   return (name === 'standard_conforming_strings' && value !== 'on') || (name === 'client_encoding' && value.toUpperCase() !== 'UTF8');
 }
 
-/** Every table the statements read or write. */
+/** Every table the statements read or write (only masked results need them: computed columns' rules). */
 function tablesOf(facts: readonly CommandFacts[]): string[] {
   return [...new Set(facts.flatMap((f) => f.tables))];
 }
