@@ -8,6 +8,7 @@ import { ADMIN_URL_ENV, createTestDatabase, freePort, waitFor, type ManagedProce
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONTROL_PLANE_CLI, devToken, startAgent, startControlPlane, type RunningControlPlane } from './support/system.js';
+import { tokenClient } from './support/postgres-clients.js';
 
 // `keepers` reads are cacheable (a second identical statement is decided from the cache); DROP is denied.
 const POLICY = `
@@ -91,15 +92,7 @@ describe('agent and control-plane health and metrics', () => {
     adminUrl = `http://${String(listening.address)}`;
     await agent.waitForLog((l) => l.msg === 'connected to the control plane', 60_000);
     token = await devToken(cp, 'demo-agent');
-    client = new pg.Client({
-      host: '127.0.0.1',
-      port,
-      database: target.name,
-      user: 'x',
-      password: token,
-      ssl: { rejectUnauthorized: false },
-    });
-    client.on('error', () => undefined);
+    client = tokenClient(port, target.name, token);
     await client.connect();
   });
 
@@ -176,15 +169,7 @@ describe('agent and control-plane health and metrics', () => {
     // Even a statement whose decision is cached is refused without the link (revocations could not reach us).
     expect(await sqlStateOf(client.query('SELECT id FROM keepers ORDER BY id'))).toBe('08006');
     // New sessions are refused too: nobody can verify the token.
-    const late = new pg.Client({
-      host: '127.0.0.1',
-      port,
-      database: target.name,
-      user: 'x',
-      password: token,
-      ssl: { rejectUnauthorized: false },
-    });
-    late.on('error', () => undefined);
+    const late = tokenClient(port, target.name, token);
     const refusedOpen = (await late.connect().then(
       () => undefined,
       (error: unknown) => error,

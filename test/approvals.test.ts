@@ -11,6 +11,7 @@ import { createTestDatabase, freePort, waitFor, type ManagedProcess, type TestDa
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONTROL_PLANE_CLI, devToken, getJson, startAgent, startControlPlane, type RunningControlPlane } from './support/system.js';
+import { tokenClient } from './support/postgres-clients.js';
 
 const POLICY = `
 rules:
@@ -61,14 +62,7 @@ describe('approvals through the agent', () => {
   const clients: pg.Client[] = [];
 
   const connect = async (token: string): Promise<pg.Client> => {
-    const client = new pg.Client({
-      host: '127.0.0.1',
-      port,
-      database: target.name,
-      user: 'agent',
-      password: token,
-      ssl: { rejectUnauthorized: false },
-    });
+    const client = tokenClient(port, target.name, token);
     const notices: string[] = [];
     client.on('notice', (n) => notices.push(n.message ?? ''));
     (client as pg.Client & { notices: string[] }).notices = notices;

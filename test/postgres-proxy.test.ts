@@ -19,6 +19,7 @@ import {
   runCommand,
   sendCancelRequest,
   startCommand,
+  tokenClient,
 } from './support/postgres-clients.js';
 import { CONTROL_PLANE_CLI, devToken, getJson, startAgent, startControlPlane, type RunningControlPlane } from './support/system.js';
 
@@ -212,16 +213,7 @@ describe('PostgreSQL through the agent', () => {
     Number((await direct.query<{ n: string }>('SELECT count(*) AS n FROM keepers')).rows[0]?.n);
 
   async function connect(token: string, options: { port?: number; applicationName?: string } = {}): Promise<pg.Client> {
-    const client = new pg.Client({
-      host: '127.0.0.1',
-      port: options.port ?? main.port,
-      database: target.name,
-      user: 'anything',
-      password: token,
-      ssl: { rejectUnauthorized: false },
-      ...(options.applicationName ? { application_name: options.applicationName } : {}),
-    });
-    client.on('error', () => undefined); // asserted where it matters
+    const client = tokenClient(options.port ?? main.port, target.name, token, options.applicationName);
     clients.push(client);
     await client.connect();
     return client;

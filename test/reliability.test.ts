@@ -11,7 +11,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { createTestDatabase, freePort, waitFor, type ManagedProcess, type TestDatabase } from '@sluice/testing';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { agentConninfo, startCommand } from './support/postgres-clients.js';
+import { agentConninfo, startCommand, tokenClient } from './support/postgres-clients.js';
 import { CONTROL_PLANE_CLI, devToken, startAgent, startControlPlane, type RunningControlPlane } from './support/system.js';
 
 // Reading the statement text makes every decision uncacheable: each statement of the soak goes to
@@ -148,16 +148,7 @@ describe('reliability of the split (issue 7)', () => {
   }
 
   async function connect(port: number, token: string, applicationName: string): Promise<pg.Client> {
-    const client = new pg.Client({
-      host: '127.0.0.1',
-      port,
-      database: target.name,
-      user: 'reliability',
-      password: token,
-      application_name: applicationName,
-      ssl: { rejectUnauthorized: false },
-    });
-    client.on('error', () => undefined); // asserted where it matters
+    const client = tokenClient(port, target.name, token, applicationName);
     client.once('end', () => ended.add(client));
     clients.push(client);
     await client.connect();

@@ -12,6 +12,7 @@ import {
   type BackendMessage,
 } from '@sluice/postgres-wire';
 import { waitFor } from '@sluice/testing';
+import pg from 'pg';
 
 export interface CommandResult {
   readonly code: number | null;
@@ -140,4 +141,23 @@ export function cancelKeyBytes(secretKey: number): Buffer {
   const key = Buffer.alloc(4);
   key.writeInt32BE(secretKey);
   return key;
+}
+
+/**
+ * A node-postgres client for an agent's PostgreSQL connection, with the access token as the password
+ * (TLS, the agent's self-signed certificate accepted). Not connected yet. Connection errors are
+ * swallowed here: tests assert them where they matter (a query's rejection, `connect()`).
+ */
+export function tokenClient(port: number, database: string, token: string, applicationName?: string): pg.Client {
+  const client = new pg.Client({
+    host: '127.0.0.1',
+    port,
+    database,
+    user: 'sluice-test',
+    password: token,
+    ssl: { rejectUnauthorized: false },
+    ...(applicationName !== undefined ? { application_name: applicationName } : {}),
+  });
+  client.on('error', () => undefined);
+  return client;
 }
