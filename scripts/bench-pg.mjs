@@ -48,6 +48,7 @@ const HELP = `usage: pnpm bench:pg [-- options]   (or: node scripts/bench-pg.mjs
   --profile           also run one CPU-profiled round of (c) and (d) at 8 clients (node --cpu-prof)
   --profile-out <dir> keep the .cpuprofile files there (default: deleted with the temp dir)
   --agent-node-args=<args>  extra node flags for the measured agent, e.g. --agent-node-args=--perf-basic-prof
+  --cp-node-args=<args>     extra node flags for the control plane, e.g. --cp-node-args="--cpu-prof --cpu-prof-dir=./prof"
   --pg-host/--pg-port/--pg-user   the PostgreSQL to measure (default 127.0.0.1, 5432, postgres; trust auth)
   --quick             smoke run: --duration 3 --rounds 1 --idle-clients 50`;
 
@@ -65,6 +66,7 @@ const { values: opts } = parseArgsOrExit({
     profile: { type: 'boolean', default: process.env.BENCH_PROFILE === '1' },
     'profile-out': { type: 'string' },
     'agent-node-args': { type: 'string', default: '' },
+    'cp-node-args': { type: 'string', default: '' },
     'pg-host': { type: 'string', default: '127.0.0.1' },
     'pg-port': { type: 'string', default: '5432' },
     'pg-user': { type: 'string', default: 'postgres' },
@@ -451,7 +453,7 @@ async function startControlPlane(database) {
   const child = launch(
     'control-plane',
     process.execPath,
-    [CONTROL_PLANE],
+    [...opts['cp-node-args'].split(' ').filter((a) => a !== ''), CONTROL_PLANE],
     {
       PATH: process.env.PATH ?? '',
       HOME: process.env.HOME ?? '',

@@ -11,6 +11,7 @@ import { collectStatementFacts } from './postgres-tree-walker.js';
 import type { SqlClass } from './sql-class.js';
 import type { SqlClassification, SqlFailure, SqlStatementFacts } from './sql-classification.js';
 import { StatementFactsBuilder } from './statement-facts-builder.js';
+import { statementShape } from './statement-shape.js';
 
 /** Larger texts are `sql.unparseable` (reason `too-large`) without being parsed. */
 export const MAX_SQL_TEXT_BYTES = 1024 * 1024;
@@ -19,6 +20,8 @@ const MAX_CACHED_TEXT_LENGTH = 64 * 1024;
 const CACHE_LIMITS = { maxEntries: 10_000, maxWeight: 16 * 1024 * 1024 } as const;
 
 const classifications = new LruCache<string, SqlClassification>(CACHE_LIMITS);
+/** By statement shape (statement-shape.ts): one parse serves texts that differ only in integer constants. */
+const shapes = new LruCache<string, SqlClassification>(CACHE_LIMITS);
 const normalizations = new LruCache<string, string>(CACHE_LIMITS);
 
 /** Loads the PostgreSQL parser (~130–170 MB of WASM memory). Idempotent; call once at startup. */
@@ -34,9 +37,24 @@ export function classifyPostgres(sql: string): SqlClassification {
   if (!isPgQueryLoaded()) throw new Error('The SQL parser is not loaded: await loadSqlParser() once at startup before classifying.');
   const cached = classifications.get(sql);
   if (cached !== undefined) return cached;
+  const shape = statementShape(sql);
+  const sameShape = shape && shapes.get(shape.shape);
+  if (shape && sameShape) return withText(sameShape, shape.text);
   const classification = classifyUncached(sql);
   if (isCacheable(sql, classification)) classifications.set(sql, classification, sql.length);
+  // Only a statement that parsed, and whose text the shape reproduces exactly, stands for its shape.
+  const [only] = classification.statements;
+  if (shape && classification.failure === null && classification.statements.length === 1 && only?.text === shape.text) {
+    shapes.set(shape.shape, classification, shape.shape.length);
+  }
   return classification;
+}
+
+/** A classification of the same shape, for a text of that shape. */
+function withText(classification: SqlClassification, text: string): SqlClassification {
+  const [statement] = classification.statements;
+  if (statement === undefined || statement.text === text) return classification;
+  return Object.freeze({ ...classification, statements: Object.freeze([Object.freeze({ ...statement, text })]) });
 }
 
 function isCacheable(sql: string, classification: SqlClassification): boolean {
