@@ -682,6 +682,49 @@ describe('agent link under attack', () => {
       });
     });
 
+    describe('event ingestion under load', () => {
+      it('stores a burst of batches (sent without waiting, interleaved, some resent, one with a session of B) once each, chained, all acknowledged', async () => {
+        const sessions = [
+          await agentA.session('a-db', agentToken),
+          await agentA.session('a-db', agentToken),
+          await agentA.session('a-db', agentToken),
+        ];
+        const PER_BATCH = 50;
+        const BATCHES = 60;
+        const next = new Map(sessions.map((id) => [id, 1]));
+        const sent: { sessionId: string; seq: number }[][] = [];
+        for (let b = 0; b < BATCHES; b++) {
+          const sessionId = sessions[b % sessions.length]!;
+          const first = next.get(sessionId)!;
+          next.set(sessionId, first + PER_BATCH);
+          const events = Array.from({ length: PER_BATCH }, (_, i) => ({
+            seq: first + i,
+            kind: first + i === 1 ? 'session.opened' : 'command.completed',
+            payload: { text: `SELECT ${b}`, n: i },
+          }));
+          agentA.events(sessionId, events);
+          sent.push(events.map((e) => ({ sessionId, seq: e.seq })));
+          // Resends racing their originals, and an event for another agent's session in the same burst.
+          if (b % 7 === 3) agentA.events(sessionId, events.slice(0, 10));
+          if (b === 30) agentA.events(sessionOfB, [{ seq: 999, kind: 'command.completed', payload: {} }]);
+        }
+        await waitFor(
+          () => (sent.flat().every((e) => agentA.acked(e.sessionId, e.seq)) ? true : undefined),
+          20_000,
+          'every event acknowledged',
+        );
+        for (const sessionId of sessions) {
+          const stored = await storedEvents(sessionId);
+          const expected = (BATCHES / sessions.length) * PER_BATCH;
+          expect(stored.map((e) => e.seq)).toEqual(Array.from({ length: expected }, (_, i) => i + 1));
+          const verify = await api(`/sessions/${sessionId}/verify`, 'GET', adminToken);
+          expect(await verify.json()).toMatchObject({ intact: true, verifiedThroughSeq: expected });
+        }
+        expect((await storedEvents(sessionOfB)).some((e) => e.seq === 999)).toBe(false);
+        expect(agentA.acked(sessionOfB, 999)).toBe(false);
+      });
+    });
+
     describe('revocation, expiry and key disabling', () => {
       it('refuses new sessions and decisions for a revoked principal (within the 2 s session cache)', async () => {
         const opened = await agentA.openSession('a-db', approverToken);

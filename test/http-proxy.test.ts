@@ -393,14 +393,14 @@ connections:
     // Recording is asynchronous (agent batch → gRPC → control-plane insert), and the agent records
     // this request's completion only after the response has gone out. Earlier tests already left a
     // preview and an /echo request in the session, so wait for this request's own events: its
-    // `command.received`, and its `command.completed` (recorded after its preview).
+    // `command.received`, and its `command.completed` (which carries its preview).
     const thisRequest = (e: EventJson): boolean => /^GET \/echo\?.*page=2/.test(String(e.payload['text']));
     const events = await waitFor(
       async () => {
         const list = await sessionEvents();
         return list.some((e) => e.kind === 'command.received' && thisRequest(e)) &&
           list.some((e) => e.kind === 'command.completed' && thisRequest(e)) &&
-          list.some((e) => e.kind === 'command.result-preview')
+          list.some((e) => e.kind === 'command.completed' && e.payload['preview'] !== undefined)
           ? list
           : undefined;
       },
@@ -410,7 +410,9 @@ connections:
     const text = JSON.stringify(events);
     // The /echo upstream repeats the request in its body: only its preview could hold the query, and
     // the agent's own credential is scrubbed from previews even then.
-    expect(JSON.stringify(events.filter((e) => e.kind !== 'command.result-preview'))).not.toContain('sk_live_supersecret');
+    expect(JSON.stringify(events.map((e) => ({ ...e, payload: { ...e.payload, preview: undefined } })))).not.toContain(
+      'sk_live_supersecret',
+    );
     expect(text).not.toContain(upstreamSecret);
     expect(text).not.toContain(token);
     expect(text).not.toContain('alice@example.com');
@@ -424,8 +426,11 @@ connections:
         (e) => e.payload['status'] === 200 && Number(e.payload['bytesOut']) > 0 && typeof e.payload['durationMs'] === 'number',
       ),
     ).toBe(true);
-    const preview = events.find((e) => e.kind === 'command.result-preview' && String(e.payload['text']).includes('customers'));
-    expect(String(preview?.payload['text'])).toContain('**** **** **** 1111');
+    const previews = events.flatMap((e) =>
+      e.kind === 'command.completed' && e.payload['preview'] ? [e.payload['preview'] as { text: string }] : [],
+    );
+    const preview = previews.find((p) => p.text.includes('customers'));
+    expect(preview?.text).toContain('**** **** **** 1111');
     const sessions = await getJson<{ id: string }[]>(`${cp.httpUrl}/api/v1/sessions?connection=internal-api`, adminToken);
     expect(sessions).toHaveLength(1);
     expect(events.filter((e) => e.kind === 'session.opened')).toHaveLength(1);

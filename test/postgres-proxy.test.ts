@@ -772,7 +772,10 @@ describe('PostgreSQL through the agent', () => {
           const list = await getJson<EventJson[]>(`${main.controlPlane.httpUrl}/api/v1/sessions/${session.id}/events`, adminToken);
           return list.some((e) => e.kind === 'session.closed') ? list : undefined;
         });
-        return events.find((e) => e.kind === 'command.result-preview')?.payload as { columns: string[]; rows: (string | null)[][] };
+        return events.find((e) => e.kind === 'command.completed' && e.payload['preview'])?.payload['preview'] as {
+          columns: string[];
+          rows: (string | null)[][];
+        };
       };
       const agentPreview = await previewOf('preview-agent');
       expect(agentPreview.columns).toEqual(['id', 'email', 'card_number', 'ssn']);

@@ -262,15 +262,12 @@ export class RequestHandler<C> {
     outcome: ExchangeOutcome,
     previewAllowed: boolean,
   ): Promise<void> {
-    // The preview comes first: replay attaches it to the command that has not completed yet.
+    // The head of the response body, as the client got it, travels in the completion (one event).
+    let preview: Record<string, unknown> | undefined;
     if (outcome.preview && previewAllowed) {
-      let preview = outcome.masked ? outcome.preview.text : this.scrubPreview(outcome.preview.text);
-      for (const secret of await this.adapter.ownSecrets()) if (secret.length >= 4) preview = preview.split(secret).join('[redacted]');
-      session.recorder.record('command.result-preview', {
-        contentType: outcome.contentType.slice(0, 128),
-        text: preview,
-        truncated: outcome.preview.truncated,
-      });
+      let text = outcome.masked ? outcome.preview.text : this.scrubPreview(outcome.preview.text);
+      for (const secret of await this.adapter.ownSecrets()) if (secret.length >= 4) text = text.split(secret).join('[redacted]');
+      preview = { contentType: outcome.contentType.slice(0, 128), text, truncated: outcome.preview.truncated };
     }
     session.recorder.record('command.completed', {
       text,
@@ -281,6 +278,7 @@ export class RequestHandler<C> {
       contentType: outcome.contentType.slice(0, 128),
       ...(outcome.masked ? { masked: outcome.masked } : {}),
       ...(outcome.error !== undefined ? { error: outcome.error } : {}),
+      ...(preview ? { preview } : {}),
     });
   }
 }

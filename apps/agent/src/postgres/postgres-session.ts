@@ -1213,12 +1213,8 @@ export class PostgresSession implements LiveSession {
 
   private onCommandComplete(frame: BackendFrame, head: Expectation | undefined): void {
     this.currentMasker = undefined;
-    const preview = this.currentPreview;
+    const preview = this.currentPreview?.isEmpty === false ? { preview: this.currentPreview.toEvent() } : {};
     this.currentPreview = undefined;
-    if (preview && !preview.isEmpty) {
-      const text = head?.kind === 'query' ? head.commands[head.completed]?.text : head?.kind === 'execute' ? head.command.text : undefined;
-      this.opened?.recorder.record('command.result-preview', preview.toEvent(text ?? ''));
-    }
     const tag =
       frame.type === BackendMessageCode.CommandComplete
         ? readTag(frame)
@@ -1230,12 +1226,12 @@ export class PostgresSession implements LiveSession {
       head.completed += 1;
       if (command) {
         if (frame.type === BackendMessageCode.CommandComplete) command.onSuccess?.();
-        this.recordCompletion(command, { tag });
+        this.recordCompletion(command, { tag, ...preview });
       }
     } else if (head?.kind === 'execute') {
       this.tracker.shift();
       if (frame.type === BackendMessageCode.CommandComplete) head.command.onSuccess?.();
-      this.recordCompletion(head.command, { tag, rows: head.rows });
+      this.recordCompletion(head.command, { tag, rows: head.rows, ...preview });
     }
   }
 
@@ -1330,7 +1326,11 @@ export class PostgresSession implements LiveSession {
     }
   }
 
-  private recordCompletion(command: CommandRecord, outcome: { tag?: string; rows?: number; error?: string; refused?: boolean }): void {
+  /** `command.completed`, with the result's preview when rows were sent (one event per statement's outcome). */
+  private recordCompletion(
+    command: CommandRecord,
+    outcome: { tag?: string; rows?: number; error?: string; refused?: boolean; preview?: Record<string, unknown> },
+  ): void {
     this.opened?.recorder.record('command.completed', { text: command.text, durationMs: Date.now() - command.startedAt, ...outcome });
   }
 

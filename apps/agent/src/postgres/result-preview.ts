@@ -52,7 +52,8 @@ export class ResultPreview {
     return this.rows.length === 0;
   }
 
-  toEvent(text: string): Record<string, unknown> {
-    return { text, columns: this.columns.map((c) => c.name), rows: this.rows, truncated: this.truncated };
+  /** The `preview` of the statement's `command.completed` event. */
+  toEvent(): Record<string, unknown> {
+    return { columns: this.columns.map((c) => c.name), rows: this.rows, truncated: this.truncated };
   }
 }

@@ -12,8 +12,6 @@ export type EventKind =
   | 'approval.resolved'
   | 'session.terminated'
   | 'session.closed'
-  /** A bounded, masked head of the result (HTTP/Kubernetes: of a JSON response body), before its completion. */
-  | 'command.result-preview'
   /** Kubernetes: the separate decision on showing Secret data unmasked (`k8s.secrets.reveal`). */
   | 'command.reveal-decided'
   /** Kubernetes exec/attach: the asciicast v2 header, then bounded chunks of its events, then the end. */

@@ -111,6 +111,20 @@ describe('toOcsfEvent', () => {
     expect(event.unmapped.sluice.preview_rows).toBe(1);
   });
 
+  it('never exports the preview a completion carries', () => {
+    const event = toOcsfEvent(
+      row('command.completed', {
+        text: 'SELECT ssn FROM customers',
+        tag: 'SELECT 1',
+        rows: 1,
+        preview: { columns: ['ssn'], rows: [['123-45-6789']] },
+      }),
+      '0.1.0',
+    );
+    expect(JSON.stringify(event)).not.toContain('123-45-6789');
+    expect(event.unmapped.sluice.preview_rows).toBe(1);
+  });
+
   it('exports unknown kinds as base events carrying their payload', () => {
     expect(toOcsfEvent(row('event.malformed', { problem: 'payload is not JSON' }), '0.1.0')).toMatchObject({
       class_uid: 0,

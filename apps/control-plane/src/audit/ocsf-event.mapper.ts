@@ -222,7 +222,8 @@ export function toOcsfEvent(row: AuditEventRow, productVersion: string): OcsfEve
         ...(error === null ? {} : { status_code: error }),
         ...(refused ? { action_id: 2, action: 'Denied', disposition_id: DISPOSITION.blocked[0], disposition: DISPOSITION.blocked[1] } : {}),
         ...(duration === null ? {} : { duration }),
-        unmapped: sluice({ tag: str(p.tag), rows: num(p.rows), refused }),
+        // The preview (row data, even masked) is never exported: only how many rows it holds.
+        unmapped: sluice({ tag: str(p.tag), rows: num(p.rows), refused, preview_rows: previewRows(p.preview) }),
       };
     }
     case 'approval.requested':
@@ -264,7 +265,7 @@ export function toOcsfEvent(row: AuditEventRow, productVersion: string): OcsfEve
         ...informational,
         ...common,
         message: 'result preview recorded (not exported: fetch it through the replay API)',
-        unmapped: sluice({ preview_rows: Array.isArray(p.rows) ? p.rows.length : null }),
+        unmapped: sluice({ preview_rows: previewRows(p) }),
       };
     default:
       return {
@@ -320,4 +321,9 @@ function num(value: unknown): number | null {
 
 function strings(value: unknown): string[] {
   return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
+}
+
+/** How many rows a result preview holds (PostgreSQL previews are rows; HTTP ones are text: null). */
+function previewRows(preview: unknown): number | null {
+  return typeof preview === 'object' && preview !== null && 'rows' in preview && Array.isArray(preview.rows) ? preview.rows.length : null;
 }

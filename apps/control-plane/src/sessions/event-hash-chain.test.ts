@@ -6,7 +6,9 @@ import {
   GENESIS_HASH,
   canonicalJson,
   eventHash,
+  eventHashOfJson,
   sanitizePayload,
+  storablePayloadJson,
   type ChainHeadRecord,
   type SessionFacts,
   type StoredChainEvent,
@@ -86,6 +88,60 @@ describe('sanitizePayload', () => {
   it('refuses payloads nested deeper than the limit instead of overflowing the stack', () => {
     const deep = JSON.parse(`${'['.repeat(10_000)}${']'.repeat(10_000)}`) as unknown;
     expect(sanitizePayload(deep)).toMatchObject({ ok: false });
+  });
+});
+
+describe('eventHash', () => {
+  const event = {
+    sessionId: '6F0C2A8E-4b1d-4c3e-9a55-0d8f3b2c1e7a',
+    seq: 7,
+    kind: 'command.completed',
+    occurredAt: new Date(1_760_000_000_123),
+    payload: { text: 'SELECT "é" \u2028', rows: [1, null, 2.5], z: { b: 1, a: [true] } },
+  };
+
+  it('is the v1 encoding, unchanged: every hash ever stored must still verify', () => {
+    expect(eventHash(event, 'ab'.repeat(32))).toBe('4b004c8c7e7c96584258b2cbc739f0d270bc781a8887bc32b4c50d82287c9e66');
+  });
+
+  it('gives the same hash when handed the canonical payload JSON it would compute', () => {
+    expect(eventHashOfJson(event, GENESIS_HASH, canonicalJson(event.payload))).toBe(eventHash(event, GENESIS_HASH));
+  });
+});
+
+describe('storablePayloadJson', () => {
+  const sanitizedJson = (value: unknown) => {
+    const clean = sanitizePayload(value);
+    return clean.ok ? { ok: true, json: canonicalJson(clean.value) } : clean;
+  };
+  const hostileString = fc.oneof(fc.string(), fc.constantFrom('\u0000', '\uD800', '\uDC00x', 'a\uD800', 'a\uFFFD', '__proto__'));
+  const hostileJson = fc.letrec((tie) => ({
+    value: fc.oneof(
+      { depthSize: 'small' },
+      fc.constantFrom(null, true, false, 0, -0, 1e308, Infinity, -Infinity, NaN, 1.5),
+      hostileString,
+      fc.array(tie('value'), { maxLength: 4 }),
+      fc.dictionary(hostileString, tie('value'), { maxKeys: 4 }),
+    ),
+  })).value;
+
+  it('is canonicalJson of the sanitised payload, for any value (property)', () => {
+    fc.assert(
+      fc.property(hostileJson, (value) => {
+        expect(storablePayloadJson(value)).toEqual(sanitizedJson(value));
+      }),
+      { numRuns: 2_000 },
+    );
+  });
+
+  it('collapses keys that become equal, the last winning, and still refuses a too-deep value among them', () => {
+    const payload = JSON.parse('{"a\\ud800": 1, "a\\udc00": 2, "b": [3]}') as unknown;
+    expect(storablePayloadJson(payload)).toEqual({ ok: true, json: '{"a\uFFFD":2,"b":[3]}' });
+    let deep: unknown = 1;
+    for (let i = 0; i < 70; i++) deep = [deep];
+    const hidden = { 'k\uD800': deep, 'k\uDC00': 1 };
+    expect(storablePayloadJson(hidden)).toEqual(sanitizedJson(hidden));
+    expect(storablePayloadJson(hidden).ok).toBe(false);
   });
 });
 

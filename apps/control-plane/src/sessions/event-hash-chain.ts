@@ -53,15 +53,17 @@ export function canonicalJson(value: unknown): string {
 
 /** SHA-256 (hex) of one event chained to the hash of the event before it. */
 export function eventHash(event: ChainedEventFields, prevHash: string): string {
-  const encoded = canonicalJson([
-    HASH_DOMAIN,
-    event.sessionId.toLowerCase(),
-    event.seq,
-    event.kind,
-    event.occurredAt.toISOString(),
-    event.payload,
-    prevHash,
-  ]);
+  return eventHashOfJson(event, prevHash, canonicalJson(event.payload));
+}
+
+/**
+ * The same hash, for a caller that already holds the payload's canonical JSON (`payloadJson` must be
+ * `canonicalJson(payload)`): of the canonical JSON of `[domain, session id, seq, kind, occurred at,
+ * payload, previous hash]`, with the payload spliced in as is.
+ */
+export function eventHashOfJson(event: Omit<ChainedEventFields, 'payload'>, prevHash: string, payloadJson: string): string {
+  const head = canonicalJson([HASH_DOMAIN, event.sessionId.toLowerCase(), event.seq, event.kind, event.occurredAt.toISOString()]);
+  const encoded = `${head.slice(0, -1)},${payloadJson},${JSON.stringify(prevHash)}]`;
   return createHash('sha256').update(encoded, 'utf8').digest('hex');
 }
 
@@ -78,7 +80,8 @@ function storableString(text: string): string {
 /**
  * A parsed payload made storable exactly as it will later be read back: strings and keys without
  * NUL or lone surrogates, non-finite numbers as null, nesting bounded. Keys such as `__proto__`
- * stay ordinary data (Object.fromEntries defines them; it never sets a prototype).
+ * stay ordinary data (Object.fromEntries defines them; it never sets a prototype). The readable
+ * definition: ingestion uses storablePayloadJson, which its tests hold equal to this.
  */
 export function sanitizePayload(value: unknown, depth = 0): SanitizedPayload {
   if (depth > MAX_PAYLOAD_DEPTH) return { ok: false, problem: `payload nests deeper than ${MAX_PAYLOAD_DEPTH} levels` };
@@ -104,6 +107,64 @@ export function sanitizePayload(value: unknown, depth = 0): SanitizedPayload {
     return { ok: true, value: Object.fromEntries(entries) };
   }
   return { ok: false, problem: `payload holds a ${typeof value}` };
+}
+
+export type StorableJson = { readonly ok: true; readonly json: string } | { readonly ok: false; readonly problem: string };
+
+/**
+ * `canonicalJson(sanitizePayload(value).value)` in one pass, without building the sanitised copy:
+ * what ingestion stores and hashes. Fails exactly when `sanitizePayload` does.
+ */
+export function storablePayloadJson(value: unknown): StorableJson {
+  const out: string[] = [];
+  const problem = writeStorable(value, 0, out);
+  return problem === null ? { ok: true, json: out.join('') } : { ok: false, problem };
+}
+
+function writeStorable(value: unknown, depth: number, out: string[]): string | null {
+  if (depth > MAX_PAYLOAD_DEPTH) return `payload nests deeper than ${MAX_PAYLOAD_DEPTH} levels`;
+  if (value === null) {
+    out.push('null');
+    return null;
+  }
+  switch (typeof value) {
+    case 'boolean':
+      out.push(value ? 'true' : 'false');
+      return null;
+    case 'number':
+      out.push(Number.isFinite(value) ? JSON.stringify(value) : 'null');
+      return null;
+    case 'string':
+      out.push(JSON.stringify(storableString(value)));
+      return null;
+    case 'object': {
+      if (Array.isArray(value)) {
+        out.push('[');
+        for (let i = 0; i < value.length; i++) {
+          if (i > 0) out.push(',');
+          const problem = writeStorable(value[i], depth + 1, out);
+          if (problem !== null) return problem;
+        }
+        out.push(']');
+        return null;
+      }
+      // Keys that become equal once made storable collapse, the last one winning (as Object.fromEntries does).
+      const fields = new Map<string, string>();
+      for (const [key, item] of Object.entries(value as Record<string, unknown>)) {
+        const encoded: string[] = [];
+        const problem = writeStorable(item, depth + 1, encoded);
+        if (problem !== null) return problem;
+        fields.set(storableString(key), encoded.join(''));
+      }
+      const keys = [...fields.keys()].sort();
+      out.push('{');
+      keys.forEach((key, i) => out.push(`${i > 0 ? ',' : ''}${JSON.stringify(key)}:${fields.get(key) ?? 'null'}`));
+      out.push('}');
+      return null;
+    }
+    default:
+      return `payload holds a ${typeof value}`;
+  }
 }
 
 /** One stored event as verification reads it back. */

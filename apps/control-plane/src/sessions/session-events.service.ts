@@ -6,9 +6,9 @@ import { APP_LOGGER, type AppLogger } from '../logging/app-logger.js';
 import {
   ChainVerifier,
   TERMINAL_KINDS,
-  canonicalJson,
   eventHash,
-  sanitizePayload,
+  eventHashOfJson,
+  storablePayloadJson,
   type ChainHeadRecord,
   type ChainVerification,
   type SessionFacts,
@@ -47,9 +47,10 @@ interface PreparedEvent {
   readonly seq: number;
   readonly kind: string;
   readonly occurredAt: Date;
-  /** The sanitised payload: what jsonb will read back, so what the chain hashes. */
-  readonly payload: unknown;
-  /** Canonical JSON of the sanitised payload: stored as is, so it reads back to the value hashed. */
+  /**
+   * Canonical JSON of the sanitised payload (storablePayloadJson): stored as is, and hashed as is,
+   * so jsonb reads back the very value the chain covers.
+   */
   readonly payloadJson: string;
 }
 
@@ -67,6 +68,14 @@ interface EventRow {
 
 type EventRef = { sessionId: string; seq: number };
 
+interface IngestQueue {
+  readonly waiting: { readonly events: readonly SessionEvent__Output[]; readonly resolve: (acked: EventRef[]) => void }[];
+  storing: boolean;
+}
+
+/** Batches waiting behind a transaction are stored together, up to this many events (at least one batch). */
+const MAX_EVENTS_PER_TRANSACTION = 2_000;
+
 const MAX_PAYLOAD_BYTES = 256 * 1024;
 const KIND = /^[a-z][a-z.-]{0,63}$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -82,8 +91,8 @@ const SELECT_EVENT = `SELECT seq, kind, occurred_at, payload, encode(prev_hash, 
  */
 @Injectable()
 export class SessionEventsService {
-  /** Per-session queue: batches of one session are stored one after another (the link does not wait). */
-  private readonly queues = new Map<string, Promise<unknown>>();
+  /** Per agent: batches waiting to be stored (the link does not wait), stored one transaction at a time. */
+  private readonly queues = new Map<string, IngestQueue>();
   /** sessionId → agentId of sessions whose ownership (and chain row) this replica has seen. */
   private readonly owners = new Map<string, string>();
 
@@ -98,44 +107,87 @@ export class SessionEventsService {
    * acknowledged. An event that cannot be placed (no valid session id or seq) is logged and
    * acknowledged (resending it cannot help); one with a valid place but a bad kind, time or payload
    * is stored as `event.malformed`, so the log keeps no hole where it was.
+   *
+   * An agent's batches are stored one transaction at a time, in order; batches that arrive while one
+   * is being stored wait and then go together, in one transaction (up to MAX_EVENTS_PER_TRANSACTION
+   * events): the busier the agent, the fewer transactions per event.
    */
-  async ingest(agentId: string, batch: readonly SessionEvent__Output[]): Promise<EventRef[]> {
-    const acked: EventRef[] = [];
-    const bySession = new Map<string, { prepared: PreparedEvent[]; seqs: Set<number>; refs: EventRef[] }>();
-    const receivedAt = new Date();
-    for (const event of batch) {
-      if (!UUID.test(event.sessionId) || !Number.isSafeInteger(event.seq) || event.seq < 1) {
-        this.logger.error(
-          { agentId, seq: event.seq, kind: event.kind.slice(0, 64) },
-          'session event without a valid session id or seq dropped',
-        );
-        acked.push({ sessionId: event.sessionId, seq: event.seq });
-        continue;
+  ingest(agentId: string, batch: readonly SessionEvent__Output[]): Promise<EventRef[]> {
+    return new Promise((resolve) => {
+      const queue = this.queues.get(agentId) ?? { waiting: [], storing: false };
+      this.queues.set(agentId, queue);
+      queue.waiting.push({ events: batch, resolve });
+      if (!queue.storing) void this.storeQueued(agentId, queue);
+    });
+  }
+
+  private async storeQueued(agentId: string, queue: IngestQueue): Promise<void> {
+    queue.storing = true;
+    try {
+      while (queue.waiting.length > 0) {
+        const batches = queue.waiting.splice(0, batchesFitting(queue.waiting));
+        let acks: EventRef[][] = [];
+        try {
+          acks = await this.storeBatches(
+            agentId,
+            batches.map((waiting) => waiting.events),
+          );
+        } catch (error) {
+          // Nothing acknowledged: the agent resends them.
+          this.logger.error({ err: error, agentId }, 'could not store session events');
+        }
+        batches.forEach((waiting, i) => waiting.resolve(acks[i] ?? []));
       }
-      const sessionId = event.sessionId.toLowerCase();
-      const group = bySession.get(sessionId) ?? { prepared: [], seqs: new Set<number>(), refs: [] };
-      bySession.set(sessionId, group);
-      // The same event twice in one batch (a resend racing the original) is stored once.
-      if (!group.seqs.has(event.seq)) {
-        group.seqs.add(event.seq);
-        group.prepared.push(this.prepare(agentId, sessionId, event, receivedAt));
-      }
-      group.refs.push({ sessionId: event.sessionId, seq: event.seq });
+    } finally {
+      queue.storing = false;
+      if (queue.waiting.length === 0 && this.queues.get(agentId) === queue) this.queues.delete(agentId);
     }
+  }
+
+  /** Stores several batches of one agent in one transaction; the acknowledgements of each batch, in order. */
+  private async storeBatches(agentId: string, batches: readonly (readonly SessionEvent__Output[])[]): Promise<EventRef[][]> {
+    const acked: EventRef[][] = batches.map(() => []);
+    const refs = batches.map(() => new Map<string, EventRef[]>());
+    const bySession = new Map<string, { prepared: PreparedEvent[]; seqs: Set<number> }>();
+    const receivedAt = new Date();
+    batches.forEach((batch, b) => {
+      for (const event of batch) {
+        if (!UUID.test(event.sessionId) || !Number.isSafeInteger(event.seq) || event.seq < 1) {
+          this.logger.error(
+            { agentId, seq: event.seq, kind: event.kind.slice(0, 64) },
+            'session event without a valid session id or seq dropped',
+          );
+          acked[b]?.push({ sessionId: event.sessionId, seq: event.seq });
+          continue;
+        }
+        const sessionId = event.sessionId.toLowerCase();
+        const group = bySession.get(sessionId) ?? { prepared: [], seqs: new Set<number>() };
+        bySession.set(sessionId, group);
+        // The same event twice (a resend racing the original) is stored once.
+        if (!group.seqs.has(event.seq)) {
+          group.seqs.add(event.seq);
+          group.prepared.push(this.prepare(agentId, sessionId, event, receivedAt));
+        }
+        const batchRefs = refs[b];
+        batchRefs?.set(sessionId, [...(batchRefs.get(sessionId) ?? []), { sessionId: event.sessionId, seq: event.seq }]);
+      }
+    });
     let stored: ReadonlySet<string>;
     try {
-      // One transaction for the whole batch; batches of one agent are stored one after another.
-      stored = await this.serialized(agentId, () => this.storeBatch(agentId, bySession));
+      stored = await this.storeBatch(agentId, bySession);
     } catch (error) {
       // Not acknowledged: the agent resends them.
-      this.logger.error({ err: error, agentId, count: batch.length }, 'could not store session events');
+      const count = batches.reduce((n, batch) => n + batch.length, 0);
+      this.logger.error({ err: error, agentId, count }, 'could not store session events');
       return acked;
     }
     let notOwned = 0;
-    for (const [sessionId, group] of bySession) {
-      if (stored.has(sessionId)) acked.push(...group.refs);
-      else notOwned += group.refs.length;
-    }
+    refs.forEach((batchRefs, b) => {
+      for (const [sessionId, sessionRefs] of batchRefs) {
+        if (stored.has(sessionId)) acked[b]?.push(...sessionRefs);
+        else notOwned += sessionRefs.length;
+      }
+    });
     if (notOwned > 0) this.logger.warn({ agentId, dropped: notOwned }, 'events for sessions not owned by this agent were not stored');
     return acked;
   }
@@ -216,9 +268,8 @@ export class SessionEventsService {
         { agentId, sessionId, seq: event.seq, kind: event.kind.slice(0, 64), problem },
         'malformed session event recorded as such',
       );
-      const sanitized = sanitizePayload({ problem, kind: event.kind.slice(0, 64) });
-      const payload = sanitized.ok ? sanitized.value : {};
-      return { sessionId, seq: event.seq, kind: 'event.malformed', occurredAt: receivedAt, payload, payloadJson: canonicalJson(payload) };
+      const payload = storablePayloadJson({ problem, kind: event.kind.slice(0, 64) });
+      return { sessionId, seq: event.seq, kind: 'event.malformed', occurredAt: receivedAt, payloadJson: payload.ok ? payload.json : '{}' };
     };
     if (!KIND.test(event.kind)) return malformed('invalid kind');
     const at = event.occurredAtUnixMs;
@@ -231,16 +282,9 @@ export class SessionEventsService {
       return malformed('payload is not JSON');
     }
     if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return malformed('payload is not a JSON object');
-    const clean = sanitizePayload(parsed);
+    const clean = storablePayloadJson(parsed);
     if (!clean.ok) return malformed(clean.problem);
-    return {
-      sessionId,
-      seq: event.seq,
-      kind: event.kind,
-      occurredAt: new Date(Math.trunc(at)),
-      payload: clean.value,
-      payloadJson: canonicalJson(clean.value),
-    };
+    return { sessionId, seq: event.seq, kind: event.kind, occurredAt: new Date(Math.trunc(at)), payloadJson: clean.json };
   }
 
   /**
@@ -354,7 +398,7 @@ export class SessionEventsService {
       let prev = headHash;
       let sealedNow = false;
       for (const event of events) {
-        const hash = eventHash(event, prev);
+        const hash = eventHashOfJson(event, prev, event.payloadJson);
         rows.push({ event, prev, hash });
         if (TERMINAL_KINDS.has(event.kind)) sealedNow = true;
         prev = hash;
@@ -444,20 +488,6 @@ export class SessionEventsService {
     }
   }
 
-  private serialized<T>(sessionId: string, work: () => Promise<T>): Promise<T> {
-    const previous = this.queues.get(sessionId) ?? Promise.resolve();
-    const next = previous.then(work, work);
-    const settled = next.then(
-      () => undefined,
-      () => undefined,
-    );
-    this.queues.set(sessionId, settled);
-    void settled.then(() => {
-      if (this.queues.get(sessionId) === settled) this.queues.delete(sessionId);
-    });
-    return next;
-  }
-
   /** A session's events after `afterSeq`, in seq order, read a page at a time. */
   private async *rows(manager: EntityManager, sessionId: string, afterSeq: number): AsyncGenerator<EventRow> {
     let after = afterSeq;
@@ -490,6 +520,18 @@ function view(row: EventRow): SessionEventView {
  * The batch's events after `chainedSeq`, if they continue it without a gap (duplicates of stored
  * events dropped); undefined when they do not (a resend after a gap, out of order).
  */
+/** How many of the waiting batches go into the next transaction: up to MAX_EVENTS_PER_TRANSACTION events, at least one batch. */
+function batchesFitting(waiting: IngestQueue['waiting']): number {
+  let events = 0;
+  let batches = 0;
+  for (const batch of waiting) {
+    events += batch.events.length;
+    if (batches > 0 && events > MAX_EVENTS_PER_TRANSACTION) break;
+    batches += 1;
+  }
+  return batches;
+}
+
 function inOrderAfter(prepared: readonly PreparedEvent[], chainedSeq: number): PreparedEvent[] | undefined {
   const fresh = prepared.filter((e) => e.seq > chainedSeq).sort((a, b) => a.seq - b.seq);
   if (fresh.length === 0) return undefined;

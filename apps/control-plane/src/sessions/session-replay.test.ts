@@ -37,6 +37,35 @@ describe('ReplayBuilder', () => {
     expect(replay.events.map((e) => e.kind)).toEqual(['session.opened', 'session.closed']);
   });
 
+  it('shows the preview a completion carries as the result preview of its statement', () => {
+    seq = 0;
+    const replay = build([
+      event('command.received', { via: 'query', text: 'SELECT email FROM customers' }),
+      event('command.decided', { effect: 'mask' }),
+      event('command.completed', {
+        text: 'SELECT email FROM customers',
+        tag: 'SELECT 1',
+        rows: 1,
+        preview: { columns: ['email'], rows: [['****']] },
+      }),
+      event('command.received', { via: 'query', text: 'SELECT 1' }),
+      event('command.decided', { effect: 'allow' }),
+      event('command.completed', { text: 'SELECT 1', tag: 'SELECT 1', preview: 'not an object' }),
+    ]);
+    expect(replay.statements.map((s) => s.resultPreviews)).toEqual([
+      [
+        {
+          seq: 3,
+          at: new Date(1_760_000_000_003).toISOString(),
+          kind: 'command.result-preview',
+          payload: { columns: ['email'], rows: [['****']] },
+        },
+      ],
+      [],
+    ]);
+    expect(replay.statements[0]?.completion).toMatchObject({ seq: 3, tag: 'SELECT 1', rows: 1 });
+  });
+
   it('matches completions of a multi-statement message to their statements in order, by text', () => {
     seq = 0;
     const replay = build([

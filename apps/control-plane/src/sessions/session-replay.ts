@@ -110,6 +110,7 @@ export class ReplayBuilder {
         statement.approvals.push({ seq: event.seq, at, kind: event.kind, payload: p });
         return;
       }
+      // Recorded by earlier agents as an event of its own; now the `preview` of `command.completed`.
       case 'command.result-preview': {
         const statement = this.findFirst((s) => s.completion === null && !BLOCKED_EFFECTS.has(s.decision?.effect ?? ''));
         if (!statement) return this.orphan(event, at);
@@ -122,6 +123,15 @@ export class ReplayBuilder {
           (text === null ? undefined : this.findFirst((s) => s.completion === null && s.text === text)) ??
           this.findFirst((s) => s.completion === null);
         if (!statement) return this.orphan(event, at);
+        const preview = p.preview;
+        if (typeof preview === 'object' && preview !== null && !Array.isArray(preview)) {
+          statement.resultPreviews.push({
+            seq: event.seq,
+            at,
+            kind: 'command.result-preview',
+            payload: preview as Record<string, unknown>,
+          });
+        }
         statement.completion = {
           seq: event.seq,
           at,
