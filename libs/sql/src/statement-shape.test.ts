@@ -22,7 +22,7 @@ describe('statementShape', () => {
     for (const kept of ['SELECT * FROM t1', 'SELECT c2_3 FROM s_4', 'SELECT 1.5', 'SELECT .5', 'SELECT 5.', 'SELECT 1e5', 'SELECT 0x1F']) {
       const shape = statementShape(kept)?.shape ?? '';
       expect(shape, kept).not.toBe('');
-      expect(shape.replace(/\u0001/g, ''), kept).toMatch(/[0-9]/);
+      expect(shape.split('\u0001').join(''), kept).toMatch(/[0-9]/);
     }
     expect(statementShape('SELECT 1234567890')?.shape).toBe('SELECT 1234567890');
     expect(statementShape('SELECT 123456789')?.shape).toBe('SELECT \u0001');
