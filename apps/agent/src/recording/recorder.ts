@@ -50,6 +50,7 @@ export class Recorder {
   private spooling: boolean;
   private spoolFull = false;
   private timer: NodeJS.Timeout | undefined;
+  private immediate: NodeJS.Immediate | undefined;
 
   constructor(
     private readonly sink: EventSink,
@@ -116,6 +117,8 @@ export class Recorder {
   flush(): void {
     clearTimeout(this.timer);
     this.timer = undefined;
+    clearImmediate(this.immediate);
+    this.immediate = undefined;
     while (this.unsent.length > 0) {
       const batch = this.unsent.slice(0, this.options.batchSize);
       if (!this.sink.sendEvents(batch)) return;
@@ -142,6 +145,8 @@ export class Recorder {
   stop(): void {
     clearTimeout(this.timer);
     this.timer = undefined;
+    clearImmediate(this.immediate);
+    this.immediate = undefined;
     if (this.spool) {
       let kept = 0;
       let lost = 0;
@@ -167,7 +172,9 @@ export class Recorder {
     this.unacked.set(key, event);
     if (spooled) this.fromSpool.add(key);
     this.unsent.push(event);
-    if (this.unsent.length >= this.options.batchSize) this.flush();
+    // A full batch goes once the current I/O callback is done: sending it (serialising, a write that
+    // wakes the control plane) never sits between a statement's result and its client.
+    if (this.unsent.length >= this.options.batchSize) this.immediate ??= setImmediate(() => this.flush());
     else this.timer ??= setTimeout(() => this.flush(), this.options.flushIntervalMs);
   }
 

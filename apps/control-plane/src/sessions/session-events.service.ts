@@ -133,8 +133,8 @@ export class SessionEventsService {
             batches.map((waiting) => waiting.events),
           );
         } catch (error) {
-          // Nothing acknowledged: the agent resends them.
-          this.logger.error({ err: error, agentId }, 'could not store session events');
+          // A bug, not the database (storeBatches handles that): nothing acknowledged, the agent resends them.
+          this.logger.error({ err: error, agentId }, 'internal error while storing session events');
         }
         batches.forEach((waiting, i) => waiting.resolve(acks[i] ?? []));
       }
@@ -169,7 +169,9 @@ export class SessionEventsService {
           group.prepared.push(this.prepare(agentId, sessionId, event, receivedAt));
         }
         const batchRefs = refs[b];
-        batchRefs?.set(sessionId, [...(batchRefs.get(sessionId) ?? []), { sessionId: event.sessionId, seq: event.seq }]);
+        const sessionRefs = batchRefs?.get(sessionId) ?? [];
+        if (sessionRefs.length === 0) batchRefs?.set(sessionId, sessionRefs);
+        sessionRefs.push({ sessionId: event.sessionId, seq: event.seq });
       }
     });
     let stored: ReadonlySet<string>;
@@ -516,10 +518,6 @@ function view(row: EventRow): SessionEventView {
   };
 }
 
-/**
- * The batch's events after `chainedSeq`, if they continue it without a gap (duplicates of stored
- * events dropped); undefined when they do not (a resend after a gap, out of order).
- */
 /** How many of the waiting batches go into the next transaction: up to MAX_EVENTS_PER_TRANSACTION events, at least one batch. */
 function batchesFitting(waiting: IngestQueue['waiting']): number {
   let events = 0;
@@ -532,6 +530,10 @@ function batchesFitting(waiting: IngestQueue['waiting']): number {
   return batches;
 }
 
+/**
+ * The batch's events after `chainedSeq`, if they continue it without a gap (duplicates of stored
+ * events dropped); undefined when they do not (a resend after a gap, out of order).
+ */
 function inOrderAfter(prepared: readonly PreparedEvent[], chainedSeq: number): PreparedEvent[] | undefined {
   const fresh = prepared.filter((e) => e.seq > chainedSeq).sort((a, b) => a.seq - b.seq);
   if (fresh.length === 0) return undefined;
