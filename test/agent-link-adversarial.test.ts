@@ -900,7 +900,9 @@ describe('agent link under attack', () => {
         const opened = flooder.received.filter((m) => m.response?.result === 'sessionOpened').length;
         // Every single one was served: nothing bounds an agent's in-flight requests or session rate.
         expect.soft(opened, 'sessions the flood opened').toBeLessThan(FLOOD);
-        expect(latency, 'another agent’s session open while one agent floods').toBeLessThan(1_000);
+        // Served behind at most 256 of the flooder's requests (its in-flight cap), not behind all 3,000
+        // (≈ 8 ms each here, so 20 s or more): the bound leaves room for a busy two-core CI machine.
+        expect(latency, 'another agent’s session open while one agent floods').toBeLessThan(5_000);
       });
     });
   });
