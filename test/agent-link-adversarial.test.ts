@@ -6,6 +6,7 @@
 // Every client here speaks raw gRPC (bytes in, decoded ControlMessages out) so that it can also send
 // what no honest agent would: garbage, unknown oneof cases, oversized frames, invalid UTF-8.
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -253,6 +254,12 @@ class Link {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Resident memory of a process (Linux), in MB. */
+function rssMegabytes(pid: number | undefined): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? Number.NaN) / 1024;
+}
 
 describe('agent link under attack', () => {
   let db: TestDatabase;
@@ -722,6 +729,56 @@ describe('agent link under attack', () => {
         }
         expect((await storedEvents(sessionOfB)).some((e) => e.seq === 999)).toBe(false);
         expect(agentA.acked(sessionOfB, 999)).toBe(false);
+      });
+    });
+
+    describe('event ingestion under load (memory)', () => {
+      it('stops reading a link that sends events faster than they are stored (no unbounded buffering), then stores them all', async () => {
+        const link = await open(keyA, 'agent-firehose', [{ name: 'firehose-db' }]);
+        const sessionId = await link.session('firehose-db', agentToken);
+        link.events(sessionId, [{ seq: 1, kind: 'session.opened', payload: {} }]);
+        await waitFor(() => (link.acked(sessionId, 1) ? true : undefined), 10_000, 'the first event stored');
+        // Storing is held up (another transaction holds the session's chain row), as a slow or busy
+        // database would; meanwhile the link sends 80 messages of ≈ 7.8 MB (its limit is 8 MiB)
+        // without waiting for acknowledgements. Payloads over 256 KiB become small event.malformed rows.
+        const locker = new pg.Client({ connectionString: db.url });
+        await locker.connect();
+        await locker.query('BEGIN');
+        await locker.query('SELECT 1 FROM session_event_chains WHERE session_id = $1 FOR UPDATE', [sessionId]);
+        const payload = JSON.stringify({ text: 'x'.repeat(280 * 1024) });
+        const PER_BATCH = 28;
+        const BATCHES = 80;
+        const rssBefore = rssMegabytes(cp.process.child.pid);
+        try {
+          for (let b = 0; b < BATCHES; b++) {
+            link.events(
+              sessionId,
+              Array.from({ length: PER_BATCH }, (_, i) => ({ seq: b * PER_BATCH + i + 2, kind: 'command.received', payload })),
+            );
+          }
+          await waitFor(
+            () => (cp.process.lines.some((line) => line.includes('not reading its stream until they are')) ? true : undefined),
+            30_000,
+            'the control plane to stop reading the link',
+          );
+          await sleep(2_000);
+          // ≈ 620 MB were sent. Read and waiting: at most 32 MiB of events waiting to be stored, 16
+          // decoded messages the stream buffers and what HTTP/2 holds (≈ 210 MB measured); reading on
+          // regardless grew the control plane by ≈ 680 MB.
+          expect(rssMegabytes(cp.process.child.pid) - rssBefore).toBeLessThan(400);
+          expect((await agentB.ping()).result).toBe('pong');
+        } finally {
+          await locker.query('COMMIT');
+          await locker.end();
+        }
+        const total = BATCHES * PER_BATCH + 1;
+        await waitFor(
+          () => (Array.from({ length: total }, (_, i) => i + 1).every((seq) => link.acked(sessionId, seq)) ? true : undefined),
+          60_000,
+          'every event acknowledged once the stream is read again',
+        );
+        const stored = await sql.query<{ n: number }>('SELECT count(*)::int AS n FROM session_events WHERE session_id = $1', [sessionId]);
+        expect(stored.rows[0]?.n).toBe(total);
       });
     });
 

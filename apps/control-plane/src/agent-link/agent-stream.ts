@@ -30,6 +30,15 @@ const KEY_RECHECK_MS = 1_000;
 /** Requests one link may have in flight at once; more are answered `overloaded` at once. */
 export const MAX_INFLIGHT_REQUESTS = 256;
 
+/**
+ * Event bytes one link may have waiting to be stored. Beyond it the stream is not read (gRPC flow
+ * control then stops the agent's writes) until half of them are stored: an agent that does not wait
+ * for acknowledgements cannot fill the control plane's memory (a paused link still holds up to 16
+ * decoded messages of at most 8 MiB, so ≈ 200 MB at worst). A well-behaved agent never gets near it:
+ * it keeps at most its recording memory limit (10,000 events by default) unacknowledged.
+ */
+export const MAX_WAITING_EVENT_BYTES = 32 * 1024 * 1024;
+
 export interface AgentStreamDeps {
   readonly agents: AgentsService;
   readonly router: AgentRequestRouter;
@@ -50,6 +59,8 @@ export class AgentStream {
   readonly linkId = randomUUID();
   private state: StreamState = { phase: 'awaiting-hello' };
   private inflight = 0;
+  private waitingEventBytes = 0;
+  private readPaused = false;
   private keyCheck = { at: Date.now(), enabled: true };
   private readonly helloTimer: NodeJS.Timeout;
   private readonly logger: Logger;
@@ -230,12 +241,28 @@ export class AgentStream {
   }
 
   private async store(agentId: string, events: readonly SessionEvent__Output[]): Promise<void> {
+    const bytes = events.reduce((sum, event) => sum + event.payloadJson.length + event.kind.length + event.sessionId.length + 16, 0);
+    this.waitingEventBytes += bytes;
+    if (!this.readPaused && this.waitingEventBytes > MAX_WAITING_EVENT_BYTES) {
+      this.readPaused = true;
+      this.call.pause();
+      this.logger.warn(
+        { agentId, waitingBytes: this.waitingEventBytes },
+        'agent sends events faster than they are stored: not reading its stream until they are',
+      );
+    }
     try {
       const acked = await this.deps.router.ingestEvents({ agentId, linkId: this.linkId }, events);
       if (acked.length > 0) this.send({ eventAck: { events: acked } });
     } catch (error) {
       // Not acknowledged: the agent keeps the events and resends them after its next reconnect.
       this.logger.error({ err: error, count: events.length }, 'could not store session events');
+    } finally {
+      this.waitingEventBytes -= bytes;
+      if (this.readPaused && this.waitingEventBytes <= MAX_WAITING_EVENT_BYTES / 2) {
+        this.readPaused = false;
+        this.call.resume();
+      }
     }
   }
 
