@@ -263,7 +263,8 @@ export class PostgresSession implements LiveSession {
     } finally {
       this.draining = false;
       this.flushBackend();
-      if (this.phase !== 'closed' && this.inbox.length <= INBOX_HIGH_WATER) this.client.resume();
+      // Only when paused: resume() on a flowing socket still schedules a tick of stream bookkeeping.
+      if (this.phase !== 'closed' && this.inbox.length <= INBOX_HIGH_WATER && this.client.isPaused()) this.client.resume();
     }
   }
 
