@@ -779,6 +779,10 @@ describe('agent link under attack', () => {
         );
         const stored = await sql.query<{ n: number }>('SELECT count(*)::int AS n FROM session_events WHERE session_id = $1', [sessionId]);
         expect(stored.rows[0]?.n).toBe(total);
+        // 2,240 malformed events, logged a line per transaction and session, not a line each.
+        const logged = cp.process.lines.filter((line) => line.includes('malformed session events') && line.includes(sessionId));
+        expect(logged.length).toBeGreaterThan(0);
+        expect(logged.length).toBeLessThanOrEqual(BATCHES);
       });
     });
 

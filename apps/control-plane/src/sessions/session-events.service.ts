@@ -52,6 +52,8 @@ interface PreparedEvent {
    * so jsonb reads back the very value the chain covers.
    */
   readonly payloadJson: string;
+  /** Set for an `event.malformed` standing in for what the agent sent: why (logged, not stored as such). */
+  readonly problem?: string;
 }
 
 /** Sessions known to belong to an agent (they never change agent); bounded, oldest forgotten first. */
@@ -150,13 +152,11 @@ export class SessionEventsService {
     const refs = batches.map(() => new Map<string, EventRef[]>());
     const bySession = new Map<string, { prepared: PreparedEvent[]; seqs: Set<number> }>();
     const receivedAt = new Date();
+    const unplaceable: { seq: number; kind: string }[] = [];
     batches.forEach((batch, b) => {
       for (const event of batch) {
         if (!UUID.test(event.sessionId) || !Number.isSafeInteger(event.seq) || event.seq < 1) {
-          this.logger.error(
-            { agentId, seq: event.seq, kind: event.kind.slice(0, 64) },
-            'session event without a valid session id or seq dropped',
-          );
+          unplaceable.push({ seq: event.seq, kind: event.kind.slice(0, 64) });
           acked[b]?.push({ sessionId: event.sessionId, seq: event.seq });
           continue;
         }
@@ -166,7 +166,7 @@ export class SessionEventsService {
         // The same event twice (a resend racing the original) is stored once.
         if (!group.seqs.has(event.seq)) {
           group.seqs.add(event.seq);
-          group.prepared.push(this.prepare(agentId, sessionId, event, receivedAt));
+          group.prepared.push(this.prepare(sessionId, event, receivedAt));
         }
         const batchRefs = refs[b];
         const sessionRefs = batchRefs?.get(sessionId) ?? [];
@@ -174,6 +174,27 @@ export class SessionEventsService {
         sessionRefs.push({ sessionId: event.sessionId, seq: event.seq });
       }
     });
+    // One line per transaction, not per event: a hostile agent must not be able to flood the logs.
+    if (unplaceable.length > 0) {
+      this.logger.error(
+        { agentId, count: unplaceable.length, first: unplaceable[0] },
+        'session events without a valid session id or seq dropped',
+      );
+    }
+    for (const [sessionId, group] of bySession) {
+      const bad = group.prepared.filter((event) => event.problem !== undefined);
+      if (bad.length === 0) continue;
+      this.logger.error(
+        {
+          agentId,
+          sessionId,
+          count: bad.length,
+          firstSeq: bad[0]?.seq,
+          problems: [...new Set(bad.map((event) => event.problem))].slice(0, 5),
+        },
+        'malformed session events recorded as such',
+      );
+    }
     let stored: ReadonlySet<string>;
     try {
       stored = await this.storeBatch(agentId, bySession);
@@ -264,14 +285,17 @@ export class SessionEventsService {
 
   // ── ingestion ────────────────────────────────────────────────────────────────────────────────────
 
-  private prepare(agentId: string, sessionId: string, event: SessionEvent__Output, receivedAt: Date): PreparedEvent {
+  private prepare(sessionId: string, event: SessionEvent__Output, receivedAt: Date): PreparedEvent {
     const malformed = (problem: string): PreparedEvent => {
-      this.logger.error(
-        { agentId, sessionId, seq: event.seq, kind: event.kind.slice(0, 64), problem },
-        'malformed session event recorded as such',
-      );
       const payload = storablePayloadJson({ problem, kind: event.kind.slice(0, 64) });
-      return { sessionId, seq: event.seq, kind: 'event.malformed', occurredAt: receivedAt, payloadJson: payload.ok ? payload.json : '{}' };
+      return {
+        sessionId,
+        seq: event.seq,
+        kind: 'event.malformed',
+        occurredAt: receivedAt,
+        payloadJson: payload.ok ? payload.json : '{}',
+        problem,
+      };
     };
     if (!KIND.test(event.kind)) return malformed('invalid kind');
     const at = event.occurredAtUnixMs;
