@@ -3,18 +3,14 @@
 // `ai-agents`), against the real system (control plane + agent + PostgreSQL, raw sockets). Each test
 // names the attack. Self-contained: the same policy and schema as test/adversarial.test.ts.
 // Tests titled "closed bypass" pin a leak this review found and the agent now prevents.
-import { execFileSync } from 'node:child_process';
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { encodeFrontendMessage, type BackendMessage, type FrontendMessage } from '@sluice/postgres-wire';
-import { createTestDatabase, freePort, type ManagedProcess, type TestDatabase } from '@sluice/testing';
+import type { TestDatabase } from '@sluice/testing';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openRawSession, tokenClient } from './support/postgres-clients.js';
 import { dataRowText, settle } from './support/raw-pipeline.js';
-import { CONTROL_PLANE_CLI, devToken, startAgent, startControlPlane, type RunningControlPlane } from './support/system.js';
-import { EMAILS, POLICY, SCHEMA, SSNS, VAULT_SECRET } from './support/adversarial-target.js';
+import { devToken, type RunningControlPlane } from './support/system.js';
+import { EMAILS, SSNS, VAULT_SECRET, startAdversarialTarget, type AdversarialTarget } from './support/adversarial-target.js';
 
 /** Frontend messages, built by hand (Execute with maxRows, Close, Describe(S), Bind parameters). */
 const msg = {
@@ -39,11 +35,9 @@ const dataRows = (messages: readonly BackendMessage[]): number => messages.filte
 
 describe('adversarial (extra): policy and masking bypasses through names, portals and cursors', () => {
   let target: TestDatabase;
-  let controlDb: TestDatabase;
+  let adversary: AdversarialTarget;
   let controlPlane: RunningControlPlane;
-  let agent: ManagedProcess;
   let port = 0;
-  let direct: pg.Client;
   let agentToken = '';
   const clients: pg.Client[] = [];
 
@@ -72,45 +66,14 @@ describe('adversarial (extra): policy and masking bypasses through names, portal
   };
 
   beforeAll(async () => {
-    target = await createTestDatabase('sluice_adv_extra');
-    direct = new pg.Client({ connectionString: target.url });
-    await direct.connect();
-    await direct.query(SCHEMA);
-    controlDb = await createTestDatabase();
-    const dir = await mkdtemp(join(tmpdir(), 'sluice-adversarial-extra-'));
-    await writeFile(join(dir, 'policy.yaml'), POLICY);
-    const agentKey = execFileSync(process.execPath, [CONTROL_PLANE_CLI, 'agent-key', 'generate'], { encoding: 'utf8' }).trim();
-    controlPlane = await startControlPlane({
-      SLUICE_DATABASE_URL: controlDb.url,
-      SLUICE_BOOTSTRAP_AGENT_KEYS: agentKey,
-      SLUICE_POLICY_FILE: join(dir, 'policy.yaml'),
-    });
-    port = await freePort();
-    agent = await startAgent({
-      agentId: 'adversarial-extra-agent',
-      grpcPort: controlPlane.grpcPort,
-      agentKey,
-      yaml: `connections:
-  - name: adv-pg
-    protocol: postgres
-    listen: "127.0.0.1:${port}"
-    target: { host: 127.0.0.1, port: 5432, database: ${target.name}, sslMode: disable }
-    credentials: { username: postgres, password: { env: TARGET_PASSWORD } }
-    tags: { env: adversarial }
-`,
-      env: { TARGET_PASSWORD: 'unused-with-trust-auth', SLUICE_MAX_STATEMENT_BYTES: '4096', SLUICE_AGENT_ADMIN_LISTEN: 'off' },
-    });
-    await agent.waitForLog((l) => l.msg === 'connected to the control plane', 60_000);
+    adversary = await startAdversarialTarget('adv_extra');
+    ({ target, controlPlane, port } = adversary);
     agentToken = await devToken(controlPlane, 'demo-agent');
   }, 180_000);
 
   afterAll(async () => {
     await Promise.all(clients.map((c) => c.end().catch(() => undefined)));
-    await direct.end();
-    await agent.stop('SIGKILL');
-    await controlPlane.process.stop('SIGKILL');
-    await controlDb.drop();
-    await target.drop();
+    await adversary.stop();
   });
 
   describe('portals and cursors share one name space on the server', () => {

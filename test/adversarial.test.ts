@@ -2,24 +2,27 @@
 // API, against the real system (control plane + agent + PostgreSQL, real clients and raw sockets).
 // Each test names the attack; together with the fixes they pin, they are the regression suite for
 // the security review (docs/postgres.md "Known limits" lists what is not fixed here, and why).
-import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { createTestDatabase, freePort, waitFor, type ManagedProcess, type TestDatabase } from '@sluice/testing';
+import { waitFor, type TestDatabase } from '@sluice/testing';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openRawSession, tokenClient } from './support/postgres-clients.js';
 import { dataRowText, sendPipeline, settle, type PipelineStep } from './support/raw-pipeline.js';
-import { CONTROL_PLANE_CLI, devToken, startAgent, startControlPlane, type RunningControlPlane } from './support/system.js';
-import { EMAILS, ORDER_EMAIL, POLICY, SCHEMA, SSNS, VAULT_SECRET } from './support/adversarial-target.js';
+import { devToken, type RunningControlPlane } from './support/system.js';
+import {
+  EMAILS,
+  ORDER_EMAIL,
+  POLICY,
+  SSNS,
+  VAULT_SECRET,
+  startAdversarialTarget,
+  type AdversarialTarget,
+} from './support/adversarial-target.js';
 
 describe('adversarial: an attacker against the data path and the control plane', () => {
   let target: TestDatabase;
-  let controlDb: TestDatabase;
+  let adversary: AdversarialTarget;
   let controlPlane: RunningControlPlane;
-  let agent: ManagedProcess;
   let port = 0;
   let direct: pg.Client;
   let agentToken = '';
@@ -68,35 +71,8 @@ describe('adversarial: an attacker against the data path and the control plane',
   };
 
   beforeAll(async () => {
-    target = await createTestDatabase('sluice_adv');
-    direct = new pg.Client({ connectionString: target.url });
-    await direct.connect();
-    await direct.query(SCHEMA);
-    controlDb = await createTestDatabase();
-    const dir = await mkdtemp(join(tmpdir(), 'sluice-adversarial-'));
-    await writeFile(join(dir, 'policy.yaml'), POLICY);
-    const agentKey = execFileSync(process.execPath, [CONTROL_PLANE_CLI, 'agent-key', 'generate'], { encoding: 'utf8' }).trim();
-    controlPlane = await startControlPlane({
-      SLUICE_DATABASE_URL: controlDb.url,
-      SLUICE_BOOTSTRAP_AGENT_KEYS: agentKey,
-      SLUICE_POLICY_FILE: join(dir, 'policy.yaml'),
-    });
-    port = await freePort();
-    agent = await startAgent({
-      agentId: 'adversarial-agent',
-      grpcPort: controlPlane.grpcPort,
-      agentKey,
-      yaml: `connections:
-  - name: adv-pg
-    protocol: postgres
-    listen: "127.0.0.1:${port}"
-    target: { host: 127.0.0.1, port: 5432, database: ${target.name}, sslMode: disable }
-    credentials: { username: postgres, password: { env: TARGET_PASSWORD } }
-    tags: { env: adversarial }
-`,
-      env: { TARGET_PASSWORD: 'unused-with-trust-auth', SLUICE_MAX_STATEMENT_BYTES: '4096', SLUICE_AGENT_ADMIN_LISTEN: 'off' },
-    });
-    await agent.waitForLog((l) => l.msg === 'connected to the control plane', 60_000);
+    adversary = await startAdversarialTarget('adv');
+    ({ target, direct, controlPlane, port } = adversary);
     [agentToken, adminToken, approverToken] = await Promise.all([
       devToken(controlPlane, 'demo-agent'),
       devToken(controlPlane, 'demo-admin'),
@@ -106,11 +82,7 @@ describe('adversarial: an attacker against the data path and the control plane',
 
   afterAll(async () => {
     await Promise.all(clients.map((c) => c.end().catch(() => undefined)));
-    await direct.end();
-    await agent.stop('SIGKILL');
-    await controlPlane.process.stop('SIGKILL');
-    await controlDb.drop();
-    await target.drop();
+    await adversary.stop();
   });
 
   describe('policy bypass through what the classifier reads', () => {

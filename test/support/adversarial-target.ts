@@ -1,5 +1,12 @@
 // The target both PostgreSQL attack suites (test/adversarial*.test.ts) run against: a policy shaped
 // like the quick start's, and a schema with masked columns, a view, a partition and a vault.
+import { execFileSync } from 'node:child_process';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createTestDatabase, freePort, type ManagedProcess, type TestDatabase } from '@sluice/testing';
+import pg from 'pg';
+import { CONTROL_PLANE_CLI, startAgent, startControlPlane, type RunningControlPlane } from './system.js';
 /**
  * Shaped like the quick start's policy: people may do anything but DROP/TRUNCATE; AI agents may only
  * read (writes are denied here rather than held, so a smuggled write fails fast), and see PII masked.
@@ -71,3 +78,64 @@ CREATE TABLE victim_b (id int);
 CREATE TABLE victim_c (id int);
 CREATE SEQUENCE counter;
 `;
+
+export interface AdversarialTarget {
+  /** The target database (SCHEMA loaded) and a direct connection to it, bypassing Sluice. */
+  readonly target: TestDatabase;
+  readonly direct: pg.Client;
+  readonly controlPlane: RunningControlPlane;
+  readonly agent: ManagedProcess;
+  /** Where the agent serves connection `adv-pg` (tags env=adversarial), plaintext on loopback. */
+  readonly port: number;
+  stop(): Promise<void>;
+}
+
+/**
+ * A control plane with POLICY and an agent serving a fresh database with SCHEMA; `name` keeps two
+ * suites' databases and agents apart.
+ */
+export async function startAdversarialTarget(name: string): Promise<AdversarialTarget> {
+  const target = await createTestDatabase(`sluice_${name}`);
+  const direct = new pg.Client({ connectionString: target.url });
+  await direct.connect();
+  await direct.query(SCHEMA);
+  const controlDb = await createTestDatabase();
+  const dir = await mkdtemp(join(tmpdir(), `sluice-${name}-`));
+  await writeFile(join(dir, 'policy.yaml'), POLICY);
+  const agentKey = execFileSync(process.execPath, [CONTROL_PLANE_CLI, 'agent-key', 'generate'], { encoding: 'utf8' }).trim();
+  const controlPlane = await startControlPlane({
+    SLUICE_DATABASE_URL: controlDb.url,
+    SLUICE_BOOTSTRAP_AGENT_KEYS: agentKey,
+    SLUICE_POLICY_FILE: join(dir, 'policy.yaml'),
+  });
+  const port = await freePort();
+  const agent = await startAgent({
+    agentId: `${name.replaceAll('_', '-')}-agent`,
+    grpcPort: controlPlane.grpcPort,
+    agentKey,
+    yaml: `connections:
+  - name: adv-pg
+    protocol: postgres
+    listen: "127.0.0.1:${port}"
+    target: { host: 127.0.0.1, port: 5432, database: ${target.name}, sslMode: disable }
+    credentials: { username: postgres, password: { env: TARGET_PASSWORD } }
+    tags: { env: adversarial }
+`,
+    env: { TARGET_PASSWORD: 'unused-with-trust-auth', SLUICE_MAX_STATEMENT_BYTES: '4096', SLUICE_AGENT_ADMIN_LISTEN: 'off' },
+  });
+  await agent.waitForLog((l) => l.msg === 'connected to the control plane', 60_000);
+  return {
+    target,
+    direct,
+    controlPlane,
+    agent,
+    port,
+    async stop() {
+      await direct.end();
+      await agent.stop('SIGKILL');
+      await controlPlane.process.stop('SIGKILL');
+      await controlDb.drop();
+      await target.drop();
+    },
+  };
+}
